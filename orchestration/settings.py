@@ -1,0 +1,98 @@
+"""One place for Northstar's configuration.
+
+Defaults live in ``northstar.toml`` at the project root; environment variables
+override them. Everything is read lazily (inside functions), never at import,
+so tests can point two installations at two folders.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = PROJECT_ROOT / "northstar.toml"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    timeout_seconds: float = 10.0
+    max_retries: int = 6
+    backoff_seconds: float = 0.5
+    max_pages: int = 100_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: str = "Asia/Shanghai"
+    attainment_cap: float = 1.5
+    status_on_track: float = 0.95
+    status_at_risk: float = 0.8
+    grade_quota_a: float = 0.20
+    grade_quota_b: float = 0.70
+    grade_quota_c: float = 0.10
+    min_unit_size: int = 5
+    low_score_threshold: float = 0.7
+    http: HttpSettings = HttpSettings()
+
+    def dbt_vars(self) -> dict[str, object]:
+        """The settings dbt models read with ``var()``."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "http"}
+
+
+def _coerce(value: str, like: object) -> object:
+    if isinstance(like, bool):
+        return value.lower() in {"1", "true", "yes"}
+    return type(like)(value)
+
+
+@cache
+def _file_values() -> dict:
+    return tomllib.loads(SETTINGS_FILE.read_text()) if SETTINGS_FILE.exists() else {}
+
+
+def load_settings() -> Settings:
+    """Settings from ``northstar.toml`` overridden by ``NORTHSTAR_<KEY>`` / ``NORTHSTAR_HTTP_<KEY>``."""
+    raw = dict(_file_values())
+    http_raw = dict(raw.pop("http", {}))
+    defaults, http_defaults = Settings(), HttpSettings()
+    for f in fields(HttpSettings):
+        env = os.environ.get(f"NORTHSTAR_HTTP_{f.name.upper()}")
+        if env is not None:
+            http_raw[f.name] = _coerce(env, getattr(http_defaults, f.name))
+    for f in fields(Settings):
+        if f.name == "http":
+            continue
+        env = os.environ.get(f"NORTHSTAR_{f.name.upper()}")
+        if env is not None:
+            raw[f.name] = _coerce(env, getattr(defaults, f.name))
+    return Settings(**raw, http=HttpSettings(**http_raw))
+
+
+def northstar_home() -> Path:
+    """The one data folder: warehouse, inbox, cursors, Dagster instance, logs."""
+    home = Path(os.environ.get("NORTHSTAR_HOME", ".northstar")).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def inbox_dir() -> Path:
+    path = Path(os.environ.get("NORTHSTAR_INBOX") or northstar_home() / "inbox").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def warehouse_path() -> Path:
+    """The build warehouse: raw landing plus the dbt models."""
+    path = northstar_home() / "warehouse"
+    path.mkdir(parents=True, exist_ok=True)
+    return path / "northstar.duckdb"
+
+
+def sandbox_dir() -> Path:
+    path = northstar_home() / "sandbox"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

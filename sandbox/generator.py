@@ -1,0 +1,182 @@
+"""Simulate the company: fill the sandbox source stores and drop the inbox files.
+
+``simulate()`` writes every record version of every source system under
+``<home>/sandbox/<system>/<object>.parquet`` and sets the sandbox clock to the
+end of the history; the sandbox servers show what is visible at the clock.
+``next_day()`` moves the clock one day and drops that day's files, which is
+how an incremental refresh is exercised.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from sandbox import activity, workbooks
+from sandbox.company import TIERS, Company, build_company
+
+DEFAULT_HISTORY_END = date(2026, 11, 30)
+SYSTEMS = {
+    "hubspot": activity.hubspot_versions,
+    "jira": activity.jira_versions,
+    "zendesk": activity.zendesk_versions,
+}
+
+
+@dataclass
+class SandboxState:
+    tier: str
+    seed: int
+    history_end: str
+    clock: str  # the simulated "today": sources show what happened up to its end
+    dropped: list[str] = field(default_factory=list)
+
+    @property
+    def clock_date(self) -> date:
+        return date.fromisoformat(self.clock)
+
+    def clock_ms(self) -> int:
+        """End of the clock day in the company's zone, as UTC epoch ms."""
+        return activity.local_ts(self.clock_date + timedelta(days=1), 0) - 1
+
+
+def state_path(sandbox: Path) -> Path:
+    return sandbox / "state.json"
+
+
+def load_state(sandbox: Path) -> SandboxState:
+    path = state_path(sandbox)
+    if not path.exists():
+        raise FileNotFoundError(f"no simulated company in {sandbox}: run `northstar simulate` first")
+    return SandboxState(**json.loads(path.read_text()))
+
+
+def save_state(sandbox: Path, state: SandboxState) -> None:
+    tmp = state_path(sandbox).with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(state), indent=2))
+    tmp.replace(state_path(sandbox))
+
+
+def company_for(state: SandboxState) -> Company:
+    return build_company(TIERS[state.tier], state.seed, date.fromisoformat(state.history_end))
+
+
+def simulate(sandbox: Path, inbox: Path, tier: str = "small", seed: int = 42,
+             history_end: date = DEFAULT_HISTORY_END) -> dict[str, int]:
+    """Generate the company and its sources; return record versions per source object."""
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}: choose one of {', '.join(TIERS)}")
+    sandbox.mkdir(parents=True, exist_ok=True)
+    company = build_company(TIERS[tier], seed, history_end)
+    counts = write_source_stores(company, sandbox)
+    state = SandboxState(tier, seed, history_end.isoformat(), history_end.isoformat())
+    counts |= drop_files(company, state, inbox, since=None)
+    save_state(sandbox, state)
+    return counts
+
+
+def next_day(sandbox: Path, inbox: Path) -> dict[str, int]:
+    """Advance the sandbox clock by one day and drop that day's files."""
+    state = load_state(sandbox)
+    company = company_for(state)
+    previous = state.clock_date
+    if previous + timedelta(days=1) > company.end:
+        raise ValueError(f"the simulation horizon ends on {company.end}; simulate again with a later end")
+    state.clock = (previous + timedelta(days=1)).isoformat()
+    counts = drop_files(company, state, inbox, since=previous)
+    save_state(sandbox, state)
+    return counts
+
+
+def write_source_stores(company: Company, sandbox: Path) -> dict[str, int]:
+    counts = {}
+    for system, versions_of in SYSTEMS.items():
+        by_object: dict[str, dict[str, list]] = defaultdict(lambda: {"id": [], "ts": [], "payload": []})
+        for v in versions_of(company):
+            cols = by_object[v.object]
+            cols["id"].append(v.id)
+            cols["ts"].append(v.ts)
+            cols["payload"].append(json.dumps(v.payload, separators=(",", ":")))
+        (sandbox / system).mkdir(parents=True, exist_ok=True)
+        for obj, cols in by_object.items():
+            frame = pl.DataFrame(cols, schema={"id": pl.Utf8, "ts": pl.Int64, "payload": pl.Utf8})
+            frame.sort(["ts", "id"]).write_parquet(sandbox / system / f"{obj}.parquet")
+            counts[f"{system}.{obj}"] = frame.height
+    projects = activity.jira_projects(company)
+    (sandbox / "jira" / "projects.json").write_text(json.dumps(projects))
+    return counts
+
+
+# --------------------------------------------------------------------------- inbox files
+
+
+def drop_files(company: Company, state: SandboxState, inbox: Path, since: date | None) -> dict[str, int]:
+    """Write the inbox files that appear in (since, clock]; all history when ``since`` is None."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    clock = state.clock_date
+
+    def in_window(iso: str) -> bool:
+        if not iso:
+            return False
+        d = date.fromisoformat(iso)
+        return d <= clock and (since is None or d > since)
+
+    written: dict[str, int] = {}
+    hr = workbooks.hr_tables(company, clock)
+    written |= _write_xlsx(inbox / f"hr_{clock}.xlsx", hr)
+    for rev, revised_on in workbooks.goal_revision_dates(clock.year).items():
+        if in_window(revised_on.isoformat()):
+            rows = workbooks.goals(company, clock.year, rev)
+            written |= _write_xlsx(inbox / f"goals_{clock.year}_r{rev}.xlsx", {"goals": rows})
+    meetings = [r for r in workbooks.one_on_ones(company) if in_window(r["held_on"])]
+    if meetings:
+        written |= _write_csv(inbox / f"one_on_ones_{clock}.csv", meetings)
+    forms = [
+        {k: v for k, v in r.items() if not k.startswith("_")}
+        | {"submitted_on": r["submitted_on"] if r["submitted_on"] and r["submitted_on"] <= clock.isoformat() else "",
+           "self_score": r["self_score"] if r["submitted_on"] and r["submitted_on"] <= clock.isoformat() else None,
+           "manager_score": r["manager_score"] if r["submitted_on"] and r["submitted_on"] <= clock.isoformat() else None}
+        for r in workbooks.reviews(company)
+        if in_window(r["_available_on"]) or in_window(r["submitted_on"])
+    ]
+    if forms:
+        written |= _write_csv(inbox / f"reviews_{clock}.csv", forms)
+    entries = [r for r in workbooks.manual_entries(company) if in_window(r["entry_date"])]
+    if entries:
+        written |= _write_xlsx(inbox / f"manual_{clock}.xlsx", {"manual_entries": entries})
+    state.dropped.extend(sorted(name.split(":")[0] for name in written if name.endswith(":file")))
+    return {k: v for k, v in written.items() if not k.endswith(":file")}
+
+
+def _write_csv(path: Path, rows: list[dict]) -> dict[str, int]:
+    tmp = path.with_suffix(".partial")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
+    tmp.replace(path)  # a reader never sees half a file
+    return {f"{path.name}:file": 1, f"inbox.{path.name}": len(rows)}
+
+
+def _write_xlsx(path: Path, sheets: dict[str, list[dict]]) -> dict[str, int]:
+    tmp = path.with_name(path.name + ".partial")
+    workbook = xlsxwriter.Workbook(str(tmp))
+    for name, rows in sheets.items():
+        pl.DataFrame(rows, infer_schema_length=None).write_excel(workbook=workbook, worksheet=name, autofit=False)
+    workbook.close()
+    tmp.replace(path)
+    return {f"{path.name}:file": 1, f"inbox.{path.name}": sum(len(r) for r in sheets.values())}
+
+
+def timed_simulate(sandbox: Path, inbox: Path, tier: str, seed: int) -> tuple[dict[str, int], float]:
+    started = time.perf_counter()
+    counts = simulate(sandbox, inbox, tier=tier, seed=seed)
+    return counts, time.perf_counter() - started
