@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from connectors.http import ApiClient
 from connectors.landing import LoadStats, PageResult, Quarantined, RawRecord, RawStore, new_load_id, payload_hash
@@ -69,7 +70,7 @@ class ApiConnector:
     """One source system. Subclasses define ``specs`` and one ``read_<object>`` generator per object."""
 
     source: str = ""
-    specs: dict[str, ObjectSpec] = {}
+    specs: ClassVar[dict[str, ObjectSpec]] = {}
     objects: tuple[str, ...] = ()
 
     def __init__(self, client: ApiClient) -> None:

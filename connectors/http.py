@@ -7,6 +7,7 @@ on ``end_of_stream`` rather than on a missing cursor.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -83,10 +84,9 @@ class ApiClient:
     def _sleep(self, attempt: int, retry_after: str | None, problem: str) -> None:
         delay = self.policy.backoff_seconds * (2**attempt)
         if retry_after is not None:
-            try:
+            # An HTTP-date Retry-After is not parsed: the backoff stands.
+            with contextlib.suppress(ValueError):
                 delay = min(float(retry_after), self.policy.max_retry_after_seconds)
-            except ValueError:
-                pass  # an HTTP-date Retry-After: keep the backoff
         log.info("%s: %s, retrying in %.1fs", self.source, problem, delay)
         time.sleep(delay)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import ClassVar
 
 from connectors.base import ApiConnector, ObjectSpec, Page, parse_time
 
@@ -34,7 +35,9 @@ def _updated(record: dict) -> object:
 class HubSpotConnector(ApiConnector):
     source = "hubspot"
     objects = ("owners", "deals", "calls", "meetings")
-    specs = {name: ObjectSpec(name, lambda r: r.get("id"), _updated) for name in objects}
+    specs: ClassVar[dict[str, ObjectSpec]] = {
+        name: ObjectSpec(name, lambda r: r.get("id"), _updated) for name in objects
+    }
 
     def read_owners(self, cursor: str | None) -> Iterator[Page]:
         """Owners have no search endpoint: list active and archived ones every time (few pages)."""

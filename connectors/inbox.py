@@ -200,7 +200,8 @@ def _validate_table(frame: pl.DataFrame, table: Table, where: str, kpi_keys: set
             out[col.name].append(value)
         key = tuple(row.get(k) for k in table.key.split("+"))
         if key in seen:
-            problems.append(f"{where}, row {line}, column {table.key!r}: duplicate key {key if len(key) > 1 else key[0]!r}"
+            shown = key if len(key) > 1 else key[0]
+            problems.append(f"{where}, row {line}, column {table.key!r}: duplicate key {shown!r}"
                             f" (first on row {seen[key]})")
         else:
             seen[key] = line
@@ -301,7 +302,8 @@ def land_file(store: RawStore, path: Path, template: Template, frames: dict[str,
             store.con.register("_file_rows", frame)
             cols = ", ".join(frame.columns)
             select = ", ".join("extra::json" if c == "extra" else c for c in frame.columns)
-            store.con.execute(f"insert into raw_{template.source}.{table.name} ({cols}) select {select} from _file_rows")
+            target = f"raw_{template.source}.{table.name}"
+            store.con.execute(f"insert into {target} ({cols}) select {select} from _file_rows")
             store.con.unregister("_file_rows")
             counts[f"raw_{template.source}.{table.name}"] = frame.height
         store.con.execute(f"insert into {META_SCHEMA}.inbox_files values (?, ?, ?, ?, 'loaded', ?, null)",
@@ -363,6 +365,6 @@ def kpi_keys_from_catalogue(path: Path) -> set[str]:
 
 def process_inbox(store: RawStore, inbox: Path, kpi_keys: set[str] | None = None,
                   prefix: str | None = None) -> list[FileResult]:
-    files = [p for p in pending_files(inbox) if prefix is None or template_for(p.name) is not None
-             and template_for(p.name).prefix == prefix]
+    files = [p for p in pending_files(inbox) if prefix is None or (template_for(p.name) is not None
+             and template_for(p.name).prefix == prefix)]
     return [process_file(store, p, kpi_keys) for p in files]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from connectors.base import ApiConnector, ObjectSpec, Page, parse_time
@@ -25,7 +26,7 @@ USERS_PAGE = 1000
 class JiraConnector(ApiConnector):
     source = "jira"
     objects = ("users", "issues", "versions")
-    specs = {
+    specs: ClassVar[dict[str, ObjectSpec]] = {
         "users": ObjectSpec("users", lambda r: r.get("accountId")),
         "issues": ObjectSpec("issues", lambda r: r.get("id"), lambda r: r["fields"]["updated"]),
         "projects": ObjectSpec("projects", lambda r: r.get("id")),

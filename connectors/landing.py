@@ -40,6 +40,7 @@ class Quarantined:
 class PageResult:
     landed: int = 0
     quarantined: int = 0
+    rows: int = 0  # records read, landed or not
 
 
 @dataclass
@@ -51,6 +52,7 @@ class LoadStats:
     landed: int = 0
     quarantined: int = 0
     calls: int = 0
+    landed_by_table: dict[str, int] = field(default_factory=dict)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -141,7 +143,10 @@ class RawStore:
         try:
             for obj, (records, quarantined) in pages.items():
                 table = self.ensure_api_table(stats.source, obj)
-                result.landed += self._insert_new_versions(table, records, stats, now)
+                landed = self._insert_new_versions(table, records, stats, now)
+                stats.landed_by_table[table] = stats.landed_by_table.get(table, 0) + landed
+                result.landed += landed
+                result.rows += len(records) + len(quarantined)
                 for q in quarantined:
                     self.con.execute(
                         f"insert into raw_{stats.source}._quarantine values (?, ?, ?, ?, ?)",

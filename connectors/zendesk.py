@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import ClassVar
 
 from connectors.base import ApiConnector, ObjectSpec, Page, parse_time
 
@@ -24,7 +25,7 @@ def _updated(record: dict) -> object:
 class ZendeskConnector(ApiConnector):
     source = "zendesk"
     objects = ("users", "tickets", "satisfaction_ratings")
-    specs = {
+    specs: ClassVar[dict[str, ObjectSpec]] = {
         "users": ObjectSpec("users", lambda r: r.get("id"), _updated),
         "tickets": ObjectSpec("tickets", lambda r: r.get("id"), _updated),
         "ticket_metrics": ObjectSpec("ticket_metrics", lambda r: r.get("id"), _updated),

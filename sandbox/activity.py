@@ -196,7 +196,8 @@ def _engagement(company: Company, kind: str, owner_id: str, day: date, n: int) -
     record_id = str(int(_hash_id(kind, owner_id, day, n, digits=12), 16) % 10**11)
     if kind == "calls":
         props = {
-            "hs_timestamp": iso_z(ts), "hs_call_title": "Call", "hs_call_direction": rng.choice(["OUTBOUND", "INBOUND"]),
+            "hs_timestamp": iso_z(ts), "hs_call_title": "Call",
+            "hs_call_direction": rng.choice(["OUTBOUND", "INBOUND"]),
             "hs_call_duration": str(rng.randint(30, 3600) * 1000),
         }
     else:
@@ -211,6 +212,8 @@ def _engagement(company: Company, kind: str, owner_id: str, day: date, n: int) -
 
 # --------------------------------------------------------------------------- Jira
 
+VERBS = ["Add", "Fix", "Refactor", "Improve"]
+FEATURES = ["checkout", "login", "search", "reports", "billing", "sync"]
 JIRA_STATUS = {
     "To Do": ("1", "new"), "In Progress": ("3", "indeterminate"),
     "In Review": ("10001", "indeterminate"), "Done": ("10002", "done"),
@@ -305,7 +308,7 @@ def _issue(company: Company, project: dict, seq: int, account: tuple, members: l
         return {"accountId": acc, "emailAddress": email, "displayName": name, "active": True}
 
     fields = {
-        "summary": f"{rng.choice(['Add', 'Fix', 'Refactor', 'Improve'])} {rng.choice(['checkout', 'login', 'search', 'reports', 'billing', 'sync'])}",
+        "summary": f"{rng.choice(VERBS)} {rng.choice(FEATURES)}",
         "issuetype": {"name": rng.choices(["Story", "Bug", "Task"], [0.6, 0.25, 0.15])[0]},
         "project": {"id": project["id"], "key": project["key"], "name": project["name"]},
         "status": {"name": "To Do", "id": "1", "statusCategory": {"key": "new"}},
@@ -429,6 +432,7 @@ def _ticket(company: Company, ticket_id: int, agent_id: str, n_customers: int, d
               "reopens": 0, "replies": 0, "solved_at": None, "assigned_at": None}
 
     def snap(ts: int) -> Iterator[Version]:
+        ts -= ts % 1000  # Zendesk times have whole seconds
         ticket["updated_at"] = iso_z_seconds(ts)
         metric["updated_at"] = iso_z_seconds(ts)
         yield Version("tickets", str(ticket_id), ts, json.loads(json.dumps(ticket)))

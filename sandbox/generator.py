@@ -139,14 +139,8 @@ def drop_files(company: Company, state: SandboxState, inbox: Path, since: date |
     meetings = [r for r in workbooks.one_on_ones(company) if in_window(r["held_on"])]
     if meetings:
         written |= _write_csv(inbox / f"one_on_ones_{clock}.csv", meetings)
-    forms = [
-        {k: v for k, v in r.items() if not k.startswith("_")}
-        | {"submitted_on": r["submitted_on"] if r["submitted_on"] and r["submitted_on"] <= clock.isoformat() else "",
-           "self_score": r["self_score"] if r["submitted_on"] and r["submitted_on"] <= clock.isoformat() else None,
-           "manager_score": r["manager_score"] if r["submitted_on"] and r["submitted_on"] <= clock.isoformat() else None}
-        for r in workbooks.reviews(company)
-        if in_window(r["_available_on"]) or in_window(r["submitted_on"])
-    ]
+    forms = [_form_as_of(r, clock) for r in workbooks.reviews(company)
+             if in_window(r["_available_on"]) or in_window(r["submitted_on"])]
     if forms:
         written |= _write_csv(inbox / f"reviews_{clock}.csv", forms)
     entries = [r for r in workbooks.manual_entries(company) if in_window(r["entry_date"])]
@@ -154,6 +148,15 @@ def drop_files(company: Company, state: SandboxState, inbox: Path, since: date |
         written |= _write_xlsx(inbox / f"manual_{clock}.xlsx", {"manual_entries": entries})
     state.dropped.extend(sorted(name.split(":")[0] for name in written if name.endswith(":file")))
     return {k: v for k, v in written.items() if not k.endswith(":file")}
+
+
+def _form_as_of(form: dict, clock: date) -> dict:
+    """A review form as the export shows it on ``clock``: scores only once submitted."""
+    submitted = bool(form["submitted_on"]) and form["submitted_on"] <= clock.isoformat()
+    row = {k: v for k, v in form.items() if not k.startswith("_")}
+    if not submitted:
+        row |= {"submitted_on": "", "self_score": None, "manager_score": None}
+    return row
 
 
 def _write_csv(path: Path, rows: list[dict]) -> dict[str, int]:

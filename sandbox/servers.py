@@ -257,10 +257,7 @@ class HubSpotHandler(FaultyHandler):
         results = []
         for n, i in enumerate(page):
             record = json.loads(view.payloads[i])
-            if not owners:
-                record = self._shape(record, props)
-            else:
-                record = self.drift(record, None, "userId")
+            record = self._shape(record, props) if not owners else self.drift(record, None, "userId")
             results.append(self.maybe_break(record, n, "id") if offset == 0 else record)
         body: dict = {"results": results}
         if next_after < len(matching):

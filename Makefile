@@ -1,0 +1,35 @@
+# Northstar: two commands a newcomer types.
+#   make demo  - set up, simulate the small company, refresh the warehouse
+#   make test  - set up, lint, run the whole suite
+# Everything is bootstrapped from the registries: uv (pinned) from PyPI, then the
+# exact versions of uv.lock into .venv.
+
+UV_VERSION := 0.13.8
+PYTHON ?= python3
+UV := .tools/bin/uv
+VENV := .venv
+
+.PHONY: setup demo test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+setup: $(VENV)/.synced
+
+demo: setup
+	$(VENV)/bin/northstar simulate --tier small
+	$(VENV)/bin/northstar refresh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup lint
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf .northstar test-artifacts

@@ -1,0 +1,127 @@
+"""The ``northstar`` command: simulate the sandbox company and refresh the warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from datetime import date
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orchestration import settings
+
+console = Console(stderr=False)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from sandbox import generator
+
+    sandbox, inbox = settings.sandbox_dir(), settings.inbox_dir()
+    started = time.perf_counter()
+    with console.status(f"Simulating the {args.tier} company…" if not args.next_day else "Simulating the next day…"):
+        if args.next_day:
+            counts = generator.next_day(sandbox, inbox)
+        else:
+            end = date.fromisoformat(args.end) if args.end else generator.DEFAULT_HISTORY_END
+            counts = generator.simulate(sandbox, inbox, tier=args.tier, seed=args.seed, history_end=end)
+    state = generator.load_state(sandbox)
+    table = Table("source object / inbox file", "record versions / rows", title="Simulated")
+    for name, n in sorted(counts.items()):
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    console.print(f"Sandbox clock: {state.clock} · tier {state.tier} · seed {state.seed} · "
+                  f"{time.perf_counter() - started:.1f}s · data in {settings.northstar_home()}")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from orchestration import progress
+    from orchestration.definitions import build_definitions
+    from orchestration.refresh import landed_rows, reset_for_full_refresh
+
+    if args.full:
+        reset_for_full_refresh(settings.warehouse_path())
+    defs = build_definitions(faults=args.faults or "")
+    instance = _instance()
+    started = time.perf_counter()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=None),
+                  TextColumn("{task.completed:,} records"), TimeElapsedColumn(), console=console,
+                  transient=not console.is_terminal) as bar:
+        tasks: dict[str, int] = {}
+
+        def report(label: str, rows: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=None)
+            bar.advance(tasks[label], rows)
+
+        progress.set_reporter(report)
+        try:
+            result = defs.resolve_job_def("refresh").execute_in_process(
+                instance=instance, raise_on_error=False, run_config=_run_config(args.verbose))
+        finally:
+            progress.set_reporter(None)
+    elapsed = time.perf_counter() - started
+    counts = landed_rows(result)
+    table = Table("raw table", "rows landed", title="Refresh")
+    for name, n in sorted(counts.items()):
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    status = "succeeded" if result.success else "FAILED"
+    console.print(f"Refresh {status}: {sum(counts.values()):,} rows landed in {len(counts)} tables, {elapsed:.1f}s")
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                console.print(f"[red]{event.step_key}[/red]: {event.step_failure_data.error.message.strip()}")
+    return 0 if result.success else 1
+
+
+def _run_config(verbose: bool) -> dict:
+    """Dagster's console logger: quiet unless --verbose (our progress bar and summary suffice)."""
+    return {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}}}
+
+
+def _instance():
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    path = settings.northstar_home() / "dagster"
+    path.mkdir(parents=True, exist_ok=True)
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(path)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="northstar", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="show connector and Dagster logs")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sim = sub.add_parser("simulate", help="generate the sandbox company, its sources and inbox files")
+    sim.add_argument("--tier", default="small", choices=["small", "medium", "large"])
+    sim.add_argument("--seed", type=int, default=42)
+    sim.add_argument("--end", help="last day of the simulated history (YYYY-MM-DD, default 2026-11-30)")
+    sim.add_argument("--next-day", action="store_true", help="advance the sandbox clock one day (new changes)")
+    sim.set_defaults(func=cmd_simulate)
+    ref = sub.add_parser("refresh", help="extract every source into the warehouse")
+    ref.add_argument("--full", action="store_true", help="forget cursors and rebuild from the sources")
+    ref.add_argument("--faults", default="", help="sandbox fault switches: 'all' or e.g. 'rate_limit,truncated'")
+    ref.set_defaults(func=cmd_refresh)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if not args.verbose:
+        logging.getLogger("dagster").setLevel(logging.ERROR)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""The Dagster Definitions: only assembles what the asset, job and resource modules define."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.extract import extract_assets
+from orchestration.jobs import refresh_job
+from orchestration.resources import resources_from_env
+
+
+def build_definitions(faults: str = "") -> dg.Definitions:
+    return dg.Definitions(
+        assets=extract_assets,
+        jobs=[refresh_job],
+        resources=resources_from_env(faults),
+        # DuckDB allows one writer: steps run in one process, one after another.
+        executor=dg.in_process_executor,
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

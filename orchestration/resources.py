@@ -1,0 +1,120 @@
+"""Dagster resources: the warehouse, the source systems and the inbox.
+
+Configuration comes from the environment (read when the resource is built,
+never at import). When a source's URL is not set, the resource serves the
+sandbox company on free loopback ports for the length of the run, so the same
+Definitions run against the simulation or a real tenant.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
+
+from connectors.base import ApiConnector
+from connectors.http import ApiClient, HttpPolicy
+from connectors.hubspot import HubSpotConnector
+from connectors.jira import JiraConnector
+from connectors.landing import RawStore
+from connectors.zendesk import ZendeskConnector
+from orchestration import settings
+
+SOURCES = ("hubspot", "jira", "zendesk")
+
+
+class Warehouse(ConfigurableResource):
+    """The build warehouse (DuckDB file). One writer at a time: runs use the in-process executor."""
+
+    path: str
+
+    @contextmanager
+    def raw_store(self) -> Iterator[RawStore]:
+        from pathlib import Path
+
+        with RawStore(Path(self.path)) as store:
+            yield store
+
+
+class Inbox(ConfigurableResource):
+    path: str
+    kpi_catalogue: str = str(settings.PROJECT_ROOT / "dbt_project" / "seeds" / "kpi_catalogue.csv")
+
+
+class SourceSystems(ConfigurableResource):
+    """The three API sources. Empty URL: the sandbox server for that source."""
+
+    hubspot_url: str = ""
+    hubspot_token: str = ""
+    jira_url: str = ""
+    jira_email: str = ""
+    jira_token: str = ""
+    jira_timezone: str = ""
+    zendesk_url: str = ""
+    zendesk_email: str = ""
+    zendesk_token: str = ""
+    sandbox_dir: str = ""
+    sandbox_faults: str = ""  # fault switches for the sandbox servers, e.g. "all" or "rate_limit,truncated"
+    _urls: dict = PrivateAttr(default_factory=dict)
+    _tokens: dict = PrivateAttr(default_factory=dict)
+    _calls: dict = PrivateAttr(default_factory=dict)
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[SourceSystems]:
+        configured = {"hubspot": self.hubspot_url, "jira": self.jira_url, "zendesk": self.zendesk_url}
+        need_sandbox = not all(configured.values())
+        with self._sandbox() if need_sandbox else nullcontext() as sandbox:
+            from sandbox.servers import SANDBOX_TOKENS
+
+            self._urls = {s: configured[s] or sandbox.urls[s] for s in SOURCES}
+            own = {"hubspot_token": self.hubspot_token, "jira_email": self.jira_email,
+                   "jira_token": self.jira_token, "zendesk_email": self.zendesk_email,
+                   "zendesk_token": self.zendesk_token}
+            self._tokens = {k: v or (SANDBOX_TOKENS[k] if not configured[k.split("_")[0]] else "")
+                            for k, v in own.items()}
+            yield self
+
+    def _sandbox(self):
+        from pathlib import Path
+
+        from sandbox.servers import Faults, serve_sandbox
+
+        faults = Faults.parse(self.sandbox_faults) if self.sandbox_faults else None
+        return serve_sandbox(Path(self.sandbox_dir or settings.sandbox_dir()), faults)
+
+    def connector(self, source: str) -> ApiConnector:
+        http = settings.load_settings().http
+        policy = HttpPolicy(http.timeout_seconds, http.max_retries, http.backoff_seconds, http.max_pages)
+        t = self._tokens
+        if source == "hubspot":
+            client = ApiClient(source, self._urls[source], f"Bearer {t['hubspot_token']}", policy)
+            return HubSpotConnector(client)
+        if source == "jira":
+            basic = base64.b64encode(f"{t['jira_email']}:{t['jira_token']}".encode()).decode()
+            client = ApiClient(source, self._urls[source], f"Basic {basic}", policy)
+            return JiraConnector(client, self.jira_timezone or settings.load_settings().timezone)
+        if source == "zendesk":
+            basic = base64.b64encode(f"{t['zendesk_email']}/token:{t['zendesk_token']}".encode()).decode()
+            return ZendeskConnector(ApiClient(source, self._urls[source], f"Basic {basic}", policy))
+        raise ValueError(f"unknown source {source!r}")
+
+
+def resources_from_env(faults: str = "") -> dict[str, ConfigurableResource]:
+    """Resources configured from ``NORTHSTAR_*`` variables (see README, Configuration)."""
+    env = os.environ.get
+    return {
+        "warehouse": Warehouse(path=str(settings.warehouse_path())),
+        "inbox": Inbox(path=str(settings.inbox_dir())),
+        "sources": SourceSystems(
+            hubspot_url=env("NORTHSTAR_HUBSPOT_URL", ""), hubspot_token=env("NORTHSTAR_HUBSPOT_TOKEN", ""),
+            jira_url=env("NORTHSTAR_JIRA_URL", ""), jira_email=env("NORTHSTAR_JIRA_EMAIL", ""),
+            jira_token=env("NORTHSTAR_JIRA_TOKEN", ""), jira_timezone=env("NORTHSTAR_JIRA_TIMEZONE", ""),
+            zendesk_url=env("NORTHSTAR_ZENDESK_URL", ""), zendesk_email=env("NORTHSTAR_ZENDESK_EMAIL", ""),
+            zendesk_token=env("NORTHSTAR_ZENDESK_TOKEN", ""), sandbox_dir=str(settings.sandbox_dir()),
+            sandbox_faults=faults or env("NORTHSTAR_SANDBOX_FAULTS", ""),
+        ),
+    }

@@ -1,0 +1,87 @@
+"""Shared test helpers: run a refresh against a NORTHSTAR_HOME and read what landed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+RAW_SCHEMAS = ("raw_hubspot", "raw_jira", "raw_zendesk", "raw_hr", "raw_goals", "raw_one_on_ones", "raw_reviews",
+               "raw_manual")
+
+
+@contextmanager
+def northstar_env(home: Path, **extra: str) -> Iterator[None]:
+    """Point settings at ``home`` (and set extra NORTHSTAR_* variables) for the block."""
+    values = {"NORTHSTAR_HOME": str(home), **{f"NORTHSTAR_{k.upper()}": v for k, v in extra.items()}}
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@dataclass
+class RefreshOutcome:
+    success: bool
+    landed: dict[str, int]
+    calls: dict[str, int]  # API calls per extract step
+
+
+def refresh(home: Path, faults: str = "", **env: str) -> RefreshOutcome:
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import build_definitions
+
+    with northstar_env(home, **env):
+        defs = build_definitions(faults=faults)
+        result = defs.resolve_job_def("refresh").execute_in_process(
+            instance=DagsterInstance.ephemeral(), raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+    landed: dict[str, int] = {}
+    calls: dict[str, int] = {}
+    for event in result.get_asset_materialization_events():
+        m = event.step_materialization_data.materialization
+        landed[".".join(m.asset_key.path)] = int(m.metadata["rows_landed"].value)
+        if "api_calls" in m.metadata:
+            calls[event.step_key] = int(m.metadata["api_calls"].value)
+    return RefreshOutcome(result.success, landed, calls)
+
+
+def copy_home(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def raw_tables(warehouse: Path) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema like 'raw_%' and table_schema <> 'raw_meta' and table_name not like '\\_%' escape '\\' "
+            "order by 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def table_rows(warehouse: Path, table: str, exclude: tuple[str, ...] = ("_load_id", "_loaded_at")) -> list[tuple]:
+    """Every row of a table (minus load bookkeeping), sorted: for comparing two warehouses."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cols = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema || '.' || table_name = ? "
+            "order by ordinal_position", [table]).fetchall() if r[0] not in exclude]
+        select = ", ".join(f"{c}::varchar" for c in cols)
+        return sorted(con.execute(f"select {select} from {table}").fetchall(), key=lambda r: tuple(map(str, r)))
+
+
+def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    """The whole raw layer, load bookkeeping included (for 'nothing changed' checks)."""
+    return {t: table_rows(warehouse, t, exclude=()) for t in raw_tables(warehouse)}
