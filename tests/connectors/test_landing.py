@@ -1,0 +1,99 @@
+"""Raw landing: dedup of versions, quarantine, and the cursor committed with the rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+import duckdb
+import pytest
+
+from connectors.base import ApiConnector, ObjectSpec, Page
+from connectors.landing import RawStore
+
+SPEC = ObjectSpec("things", lambda r: r.get("id"), lambda r: r["updated_at"])
+
+
+class FakeConnector(ApiConnector):
+    """Serves scripted pages; ``fail_after`` raises after that many pages (a crash mid-extract)."""
+
+    source = "fake"
+    objects = ("things",)
+    specs: ClassVar[dict] = {"things": SPEC}
+
+    def __init__(self, pages: list[Page], fail_after: int | None = None) -> None:
+        self._pages, self.fail_after = pages, fail_after
+
+        class _Calls:
+            calls = 0
+
+        self.client = _Calls()
+
+    def read_things(self, cursor: str | None) -> Iterator[Page]:
+        self.started_from = cursor
+        for n, page in enumerate(self._pages):
+            if self.fail_after is not None and n == self.fail_after:
+                raise ConnectionError("killed")
+            yield page
+
+
+def thing(i: int, ts: str = "2026-01-01T00:00:00Z", **extra) -> dict:
+    return {"id": i, "updated_at": ts, **extra}
+
+
+def rows(store: RawStore) -> list[tuple]:
+    return store.con.execute("select record_id, record_version from raw_fake.things order by 1, 2").fetchall()
+
+
+def test_bad_records_are_quarantined_and_the_rest_of_the_page_lands(tmp_path):
+    page = Page({"things": [thing(1), {"updated_at": "2026-01-01T00:00:00Z"}, thing(2, ts="not a time"),
+                            thing(3)]}, "c1")
+    with RawStore(tmp_path / "w.duckdb") as store:
+        stats = FakeConnector([page]).extract(store, "things")
+        assert [r[0] for r in rows(store)] == ["1", "3"]
+        reasons = store.con.execute("select reason from raw_fake._quarantine order by 1").fetchall()
+        assert reasons == [("things: Invalid isoformat string: 'not a time'",), ("things: missing id",)]
+        assert (stats.landed, stats.quarantined) == (2, 2)
+        assert store.cursor("fake", "things") == "c1"
+
+
+def test_versions_already_landed_are_skipped_within_and_across_pages(tmp_path):
+    p1 = Page({"things": [thing(1), thing(1), thing(2)]}, "c1")
+    p2 = Page({"things": [thing(2), thing(1, ts="2026-01-02T00:00:00Z")]}, "c2")
+    with RawStore(tmp_path / "w.duckdb") as store:
+        stats = FakeConnector([p1, p2]).extract(store, "things")
+        assert rows(store) == [("1", "2026-01-01T00:00:00+00:00"), ("1", "2026-01-02T00:00:00+00:00"),
+                               ("2", "2026-01-01T00:00:00+00:00")]
+        assert stats.landed == 3
+        again = FakeConnector([p1, p2]).extract(store, "things")
+        assert again.landed == 0 and len(rows(store)) == 3
+
+
+def test_a_crash_keeps_committed_pages_and_their_cursor_only(tmp_path):
+    pages = [Page({"things": [thing(i)]}, f"c{i}") for i in range(1, 5)]
+    with RawStore(tmp_path / "w.duckdb") as store:
+        with pytest.raises(ConnectionError):
+            FakeConnector(pages, fail_after=2).extract(store, "things")
+        assert [r[0] for r in rows(store)] == ["1", "2"]
+        assert store.cursor("fake", "things") == "c2"
+        status = store.con.execute("select status, rows_landed, error from raw_meta.loads").fetchall()
+        assert status == [("failed", 2, "ConnectionError: killed")]
+        rerun = FakeConnector(pages)
+        rerun.extract(store, "things")
+        assert rerun.started_from == "c2"
+        assert [r[0] for r in rows(store)] == ["1", "2", "3", "4"]
+
+
+def test_a_failing_insert_rolls_back_rows_and_cursor(tmp_path, monkeypatch):
+    with RawStore(tmp_path / "w.duckdb") as store:
+        FakeConnector([Page({"things": [thing(1)]}, "c1")]).extract(store, "things")
+
+        def broken(*args, **kwargs):
+            raise duckdb.IOException("disk full")
+
+        monkeypatch.setattr(store, "_save_cursor", broken)
+        with pytest.raises(duckdb.IOException):
+            FakeConnector([Page({"things": [thing(2)]}, "c2")]).extract(store, "things")
+        assert [r[0] for r in rows(store)] == ["1"]
+        monkeypatch.undo()
+        assert store.cursor("fake", "things") == "c1"

@@ -1,0 +1,93 @@
+"""The simulated company is deterministic and believable."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+from itertools import islice
+
+import polars as pl
+
+from sandbox import activity, workbooks
+from sandbox.company import EMAIL_DOMAIN, TIERS, Tier, build_company
+from sandbox.generator import load_state
+
+TINY = Tier("tiny", 60, 1)
+END = date(2026, 11, 30)
+
+
+def test_same_seed_same_company_and_records_other_seed_differs():
+    a, b, c = (build_company(TINY, s, END) for s in (7, 7, 8))
+    assert [(p.employee_id, p.email, p.hire_date) for p in a.people] == \
+           [(p.employee_id, p.email, p.hire_date) for p in b.people]
+    first = [(v.id, v.ts) for v in islice(activity.hubspot_versions(a), 300)]
+    assert first == [(v.id, v.ts) for v in islice(activity.hubspot_versions(b), 300)]
+    assert [p.email for p in a.people] != [p.email for p in c.people]
+
+
+def test_a_later_end_date_keeps_earlier_records_identical():
+    """Records are generated from their own seeds, so extending the simulation never rewrites history."""
+    short = build_company(TINY, 3, END, future_days=0)
+    long = build_company(TINY, 3, END, future_days=30)
+    cutoff = activity.local_ts(END, 0)
+    old = {(v.id, v.ts) for v in activity.zendesk_versions(short) if v.ts < cutoff}
+    new = {(v.id, v.ts) for v in activity.zendesk_versions(long) if v.ts < cutoff}
+    assert old == new and old
+
+
+def test_org_tree_people_and_changes_are_believable():
+    company = build_company(TIERS["small"], 42, END)
+    kinds = Counter(u.unit_type for u in company.units)
+    assert kinds["company"] == 1 and kinds["department"] == 4 and kinds["team"] >= 15
+    units = {u.org_unit_id: u for u in company.units}
+    for u in company.units:
+        parent = units.get(u.parent_id or "")
+        assert (u.unit_type, parent.unit_type if parent else None) in {
+            ("company", None), ("department", "company"), ("team", "department")}
+        assert u.manager_employee_id
+    assert 190 <= len(company.people) <= 215
+    window = (company.start, END)
+    assert sum(1 for p in company.people if p.termination_date) >= 5  # leavers
+    assert sum(1 for p in company.people if window[0] <= p.hire_date <= window[1]) >= 5  # hires
+    assert sum(1 for p in company.people if len(p.assignments) > 1) >= 5  # team moves
+    assert len({p.email for p in company.people}) == len(company.people)
+
+
+def test_some_people_have_another_email_in_a_source_and_contractors_have_none_in_hr():
+    company = build_company(TIERS["small"], 42, END)
+    reps = company.by_role("sales")
+    emails = [activity.source_email(company, p, "hubspot") for p in reps]
+    hr = {p.email for p in company.people}
+    assert any(e != e.strip().lower() and e.strip().lower() in hr for e in emails)  # case / whitespace
+    assert any(e.strip().lower() not in hr and e.endswith(EMAIL_DOMAIN) for e in emails)  # alias
+    assert all(c["email"] not in hr for c in activity.contractors(company, "hubspot"))
+
+
+def test_goal_workbook_weights_sum_to_100_and_the_revision_raises_targets():
+    company = build_company(TIERS["small"], 42, END)
+    r1, r2 = workbooks.goals(company, 2026, 1), workbooks.goals(company, 2026, 2)
+    weights = defaultdict(float)
+    for g in r2:
+        group = g["parent_goal_id"] if g["goal_type"] == "key_result" else (g["owner_id"], g["period"], g["goal_type"])
+        weights[str(group)] += g["weight"]
+    assert set(weights.values()) == {100.0}
+    ids = {g["goal_id"] for g in r2}
+    assert all(g["parent_goal_id"] in ids for g in r2 if g["parent_goal_id"])
+    before = {g["goal_id"]: g for g in r1}
+    changed = [g for g in r2 if g["target"] != before[g["goal_id"]]["target"]]
+    assert changed and all(g["revision"] == 2 and g["revised_on"] == "2026-07-01" for g in changed)
+    assert all(g["target"] > before[g["goal_id"]]["target"] for g in changed)
+    assert not any(g["period"] in ("2026-Q1", "2026-Q2") for g in changed)  # the past is not revised
+
+
+def test_simulate_writes_every_source_and_inbox_file(small_company):
+    state = load_state(small_company / "sandbox")
+    assert (state.tier, state.clock) == ("small", "2026-11-30")
+    for system, objects in {"hubspot": ["owners", "deals", "calls", "meetings"],
+                            "jira": ["users", "issues", "versions"],
+                            "zendesk": ["users", "tickets", "ticket_metrics", "satisfaction_ratings"]}.items():
+        for obj in objects:
+            assert pl.read_parquet(small_company / "sandbox" / system / f"{obj}.parquet").height > 0
+    names = sorted(p.name for p in (small_company / "inbox").iterdir())
+    assert names == ["goals_2026_r1.xlsx", "goals_2026_r2.xlsx", "hr_2026-11-30.xlsx", "manual_2026-11-30.xlsx",
+                     "one_on_ones_2026-11-30.csv", "reviews_2026-11-30.csv"]

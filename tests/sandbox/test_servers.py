@@ -1,0 +1,100 @@
+"""The sandbox servers speak the vendors' dialects: paths, auth, pagination, cursors."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import requests
+
+from sandbox.servers import SANDBOX_TOKENS, Faults, serve_sandbox
+
+HUBSPOT = {"Authorization": f"Bearer {SANDBOX_TOKENS['hubspot_token']}"}
+JIRA = {"Authorization": "Basic " + base64.b64encode(
+    f"{SANDBOX_TOKENS['jira_email']}:{SANDBOX_TOKENS['jira_token']}".encode()).decode()}
+ZENDESK = {"Authorization": "Basic " + base64.b64encode(
+    f"{SANDBOX_TOKENS['zendesk_email']}/token:{SANDBOX_TOKENS['zendesk_token']}".encode()).decode()}
+
+
+@pytest.fixture(scope="module")
+def urls(small_company):
+    with serve_sandbox(small_company / "sandbox") as running:
+        yield running.urls
+
+
+def test_every_source_requires_its_own_auth_scheme(urls):
+    assert requests.get(urls["hubspot"] + "/crm/v3/owners").status_code == 401
+    assert requests.get(urls["hubspot"] + "/crm/v3/owners", headers=JIRA).status_code == 401
+    assert requests.get(urls["jira"] + "/rest/api/3/users/search", headers=JIRA).status_code == 200
+    assert requests.get(urls["zendesk"] + "/api/v2/incremental/users/cursor.json?start_time=0",
+                        headers=JIRA).status_code == 401
+
+
+def test_hubspot_list_pages_with_after_and_returns_only_named_properties(urls):
+    url = urls["hubspot"] + "/crm/v3/objects/deals"
+    first = requests.get(url, params={"limit": 5, "properties": "amount,dealstage"}, headers=HUBSPOT).json()
+    assert len(first["results"]) == 5
+    deal = first["results"][0]
+    assert set(deal) >= {"id", "properties", "createdAt", "updatedAt", "archived"}
+    assert set(deal["properties"]) == {"amount", "dealstage", "hs_object_id", "createdate", "hs_lastmodifieddate"}
+    after = first["paging"]["next"]["after"]
+    second = requests.get(url, params={"limit": 5, "after": after}, headers=HUBSPOT).json()
+    assert {d["id"] for d in second["results"]}.isdisjoint(d["id"] for d in first["results"])
+
+
+def test_hubspot_search_filters_on_last_modified_never_shows_archived_and_stops_at_10k(urls):
+    url = urls["hubspot"] + "/crm/v3/objects/deals/search"
+    body = {"filterGroups": [{"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GTE",
+                                           "value": "1790000000000"}]}], "limit": 200}
+    page = requests.post(url, json=body, headers=HUBSPOT).json()
+    assert page["results"] and not any(r["archived"] for r in page["results"])
+    assert all(r["updatedAt"] >= "2026-09-21" for r in page["results"])
+    too_far = requests.post(url, json=body | {"after": "10000"}, headers=HUBSPOT)
+    assert too_far.status_code == 400
+    archived = requests.get(urls["hubspot"] + "/crm/v3/objects/deals", params={"archived": "true", "limit": 100},
+                            headers=HUBSPOT).json()
+    assert archived["results"] and all(r["archived"] for r in archived["results"])
+
+
+def test_jira_search_jql_uses_next_page_token_and_the_old_search_is_gone(urls):
+    assert requests.get(urls["jira"] + "/rest/api/3/search", headers=JIRA).status_code == 410
+    url = urls["jira"] + "/rest/api/3/search/jql"
+    jql = 'updated >= "2026-11-20 00:00" ORDER BY updated ASC'
+    page = requests.get(url, params={"jql": jql, "maxResults": 100, "expand": "changelog"}, headers=JIRA).json()
+    assert "total" not in page and page["isLast"] is False and page["nextPageToken"]
+    issue = page["issues"][0]
+    assert issue["fields"]["updated"][-5:] == "+0800" and issue["fields"]["updated"] >= "2026-11-20T00:00"
+    assert "histories" in issue["changelog"] and "customfield_10016" in issue["fields"]
+    token, pages = page["nextPageToken"], 1
+    while token:
+        page = requests.get(url, params={"jql": jql, "maxResults": 100, "nextPageToken": token}, headers=JIRA).json()
+        token, pages = page.get("nextPageToken"), pages + 1
+    assert page["isLast"] is True and "nextPageToken" not in page
+
+
+def test_zendesk_export_ends_with_end_of_stream_while_after_cursor_stays_set(urls):
+    url = urls["zendesk"] + "/api/v2/incremental/tickets/cursor.json"
+    page = requests.get(url, params={"start_time": 1795000000, "include": "metric_sets"}, headers=ZENDESK).json()
+    seen = 0
+    for _ in range(100):
+        seen += len(page["tickets"])
+        assert {m["ticket_id"] for m in page["metric_sets"]} <= {t["id"] for t in page["tickets"]}
+        if page["end_of_stream"]:
+            break
+        page = requests.get(url, params={"cursor": page["after_cursor"]}, headers=ZENDESK).json()
+    assert page["end_of_stream"] is True and page["after_cursor"]
+    assert seen > 0
+    again = requests.get(url, params={"cursor": page["after_cursor"]}, headers=ZENDESK).json()
+    assert again["tickets"] == [] and again["end_of_stream"] is True
+
+
+def test_fault_switches_parse_and_fire(small_company):
+    assert Faults.parse("all").rate_limit and not Faults.parse("all").bad_record
+    with pytest.raises(ValueError, match="unknown fault switch"):
+        Faults.parse("earthquake")
+    with serve_sandbox(small_company / "sandbox", Faults(rate_limit=True, retry_after_seconds=3)) as running:
+        url = running.urls["hubspot"] + "/crm/v3/owners"
+        assert requests.get(url, headers=HUBSPOT).status_code == 200
+        limited = requests.get(url, headers=HUBSPOT)
+        assert limited.status_code == 429 and limited.headers["Retry-After"] == "3"
+        assert running.calls("hubspot") == 2
