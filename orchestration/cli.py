@@ -61,7 +61,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         progress.set_reporter(report)
         try:
             result = defs.resolve_job_def("refresh").execute_in_process(
-                instance=instance, raise_on_error=False, run_config=_run_config(args.verbose))
+                instance=instance, raise_on_error=False, run_config=_run_config(args.verbose, args.full))
         finally:
             progress.set_reporter(None)
     elapsed = time.perf_counter() - started
@@ -79,9 +79,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
-def _run_config(verbose: bool) -> dict:
-    """Dagster's console logger: quiet unless --verbose (our progress bar and summary suffice)."""
-    return {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}}}
+def _run_config(verbose: bool, full: bool = False) -> dict:
+    """Dagster's console logger quiet unless --verbose; ``--full`` rebuilds incremental dbt models."""
+    return {
+        "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}},
+        "ops": {"northstar_dbt": {"config": {"full_refresh": full}}},
+    }
 
 
 def _instance():

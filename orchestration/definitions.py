@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.dbt import build_dbt_assets, dbt_resource
 from orchestration.assets.extract import extract_assets
 from orchestration.jobs import refresh_job
 from orchestration.resources import resources_from_env
@@ -11,9 +12,9 @@ from orchestration.resources import resources_from_env
 
 def build_definitions(faults: str = "") -> dg.Definitions:
     return dg.Definitions(
-        assets=extract_assets,
+        assets=[*extract_assets, build_dbt_assets()],
         jobs=[refresh_job],
-        resources=resources_from_env(faults),
+        resources={**resources_from_env(faults), "dbt": dbt_resource()},
         # DuckDB allows one writer: steps run in one process, one after another.
         executor=dg.in_process_executor,
     )

@@ -36,6 +36,8 @@ class Settings:
     grade_quota_c: float = 0.10
     min_unit_size: int = 5
     low_score_threshold: float = 0.7
+    jira_story_points_field: str = "customfield_10016"
+    as_of_date: str = ""  # "" = the newest date in the data; YYYY-MM-DD pins progress to a day
     http: HttpSettings = HttpSettings()
 
     def dbt_vars(self) -> dict[str, object]:

@@ -105,7 +105,7 @@ def test_next_day_lands_only_the_changes(refreshed_copy):
 def test_all_faults_land_exactly_the_same_rows(refreshed_company, fresh_company):
     clean_home, _ = refreshed_company
     faults = "rate_limit,server_errors,slow,truncated,duplicate_page"
-    outcome = refresh(fresh_company, faults=faults, **FAST_HTTP)
+    outcome = refresh(fresh_company, faults=faults, extract_only=True, **FAST_HTTP)
     assert outcome.success
     for table in EXPECTED_TABLES:
         assert table_rows(warehouse(fresh_company), table) == table_rows(warehouse(clean_home), table), table
@@ -113,7 +113,7 @@ def test_all_faults_land_exactly_the_same_rows(refreshed_company, fresh_company)
 
 def test_schema_drift_lands_the_same_records_and_keeps_the_new_field(refreshed_company, fresh_company):
     clean_home, _ = refreshed_company
-    assert refresh(fresh_company, faults="schema_drift").success
+    assert refresh(fresh_company, faults="schema_drift", extract_only=True).success
     for table in ("raw_hubspot.deals", "raw_jira.issues", "raw_zendesk.tickets"):
         key = "select record_id, record_version from " + table
         with duckdb.connect(str(warehouse(fresh_company)), read_only=True) as drifted, \
@@ -129,7 +129,7 @@ def test_schema_drift_lands_the_same_records_and_keeps_the_new_field(refreshed_c
 
 def test_bad_records_are_quarantined_and_the_rest_lands(refreshed_company, fresh_company):
     clean_home, _ = refreshed_company
-    assert refresh(fresh_company, faults="bad_record").success
+    assert refresh(fresh_company, faults="bad_record", extract_only=True).success
     with duckdb.connect(str(warehouse(fresh_company)), read_only=True) as con:
         quarantined = con.execute("select object, reason from raw_zendesk._quarantine").fetchall()
         tickets = con.execute("select count(*) from raw_zendesk.tickets").fetchall()[0][0]
@@ -157,7 +157,7 @@ def test_killed_refresh_then_rerun_leaves_no_duplicate_versions(refreshed_compan
     assert partial.get("raw_hubspot.calls", 0) > 0  # it really was killed mid-extract
     assert not set(partial) >= EXPECTED_TABLES or any(
         partial[t] < len(table_rows(warehouse(clean_home), t)) for t in EXPECTED_TABLES if t in partial)
-    assert refresh(fresh_company).success
+    assert refresh(fresh_company, extract_only=True).success
     with duckdb.connect(str(warehouse(fresh_company)), read_only=True) as con:
         for schema in RAW_SCHEMAS[:3]:
             for (table,) in con.execute(

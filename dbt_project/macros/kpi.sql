@@ -1,0 +1,24 @@
+{# KPI aggregation, defined once (KPI rule 3): ratios are sum(numerator)/sum(denominator) over the
+   records, medians are taken over the records, sums add numerators. Never an average of averages. #}
+{% macro kpi_value(measure_col='measure') -%}
+    case {{ measure_col }}
+        when 'sum' then sum(numerator)
+        when 'ratio' then sum(numerator) / nullif(sum(denominator), 0)
+        when 'median' then median(value)
+    end
+{%- endmacro %}
+
+{# Attainment (KPI rule 6), clamped to [0, cap]. Null stays null: DuckDB's greatest() skips nulls. #}
+{% macro attainment(actual, target, baseline, direction) -%}
+    {%- set raw -%}
+        case
+            when {{ actual }} is null or {{ target }} is null then null
+            when {{ baseline }} is not null then
+                ({{ actual }} - {{ baseline }}) / nullif({{ target }} - {{ baseline }}, 0)
+            when {{ direction }} = 'lower_is_better' then
+                case when {{ actual }} = 0 then {{ var('attainment_cap') }} else {{ target }} / {{ actual }} end
+            else {{ actual }} / nullif({{ target }}, 0)
+        end
+    {%- endset -%}
+    case when ({{ raw }}) is null then null else least(greatest({{ raw }}, 0), {{ var('attainment_cap') }}) end
+{%- endmacro %}

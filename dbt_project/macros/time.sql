@@ -1,0 +1,20 @@
+{# A vendor timestamp (text with a zone, or timestamptz) as local wall-clock time in the company's zone (KPI rule 1). #}
+{% macro to_local(expr) -%}
+    ((({{ expr }})::timestamptz) at time zone '{{ var("timezone") }}')
+{%- endmacro %}
+
+{# The latest version per id (KPI rule 5): the source's updated time first, then load order. #}
+{% macro latest_version(partition_by, updated='updated_at') -%}
+    row_number() over (partition by {{ partition_by }} order by {{ updated }} desc nulls last, _loaded_at desc) = 1
+{%- endmacro %}
+
+{# Rows of raw whose record changed since this incremental model last ran: all their versions. #}
+{% macro changed_versions(relation) -%}
+    select * from {{ relation }}
+    {% if is_incremental() %}
+    where record_id in (
+        select record_id from {{ relation }}
+        where _loaded_at > (select coalesce(max(_last_loaded_at), '1970-01-01'::timestamptz) from {{ this }})
+    )
+    {% endif %}
+{%- endmacro %}

@@ -1,0 +1,99 @@
+-- Each employee's score per goal period (rule 10), forced-distribution proposal within the
+-- department (rule 11, a calibration aid) and consecutive low periods (rule 12, HR only).
+with progress as (
+    select progress.*, targets.owner_id as employee_id, targets.period, targets.weight
+    from {{ ref('fct_goal_progress') }} as progress
+    join {{ ref('int_goal_targets_in_force') }} as targets using (goal_id, as_of_date)
+    where targets.owner_type = 'employee' and targets.goal_type in ('kpi', 'key_result')
+),
+
+latest as (
+    -- a period's score is taken at its end, or on the data's as-of day while it runs
+    select * from progress
+    qualify row_number() over (partition by goal_id order by as_of_date desc) = 1
+),
+
+scores as (
+    select
+        employee_id,
+        period,
+        max(as_of_date) as scored_on,
+        sum(weight * least(attainment, {{ var('attainment_cap') }})) filter (where attainment is not null)
+            / nullif(sum(weight) filter (where attainment is not null), 0) as weighted_score
+    from latest
+    group by employee_id, period
+),
+
+departments as (
+    select subtree.descendant_id as org_unit_id, subtree.ancestor_id as department_id
+    from {{ ref('int_org_subtree') }} as subtree
+    join {{ ref('int_org_units_pathed') }} as units on units.org_unit_id = subtree.ancestor_id
+    where units.unit_type = 'department'
+),
+
+placed as (
+    select scores.*, coalesce(departments.department_id, history.org_unit_id) as unit_id
+    from scores
+    left join {{ ref('int_employee_history') }} as history
+        on history.employee_id = scores.employee_id
+        and history.valid_from <= scores.scored_on
+        and (history.valid_to is null or scores.scored_on < history.valid_to)
+    left join departments on departments.org_unit_id = history.org_unit_id
+),
+
+ranked as (
+    select
+        *,
+        case when weighted_score is not null then
+            rank() over (partition by period, unit_id order by weighted_score desc nulls last)
+        end as rank_in_unit,
+        count(weighted_score) over (partition by period, unit_id) as unit_size
+    from placed
+),
+
+graded as (
+    select
+        *,
+        case
+            when weighted_score is null or unit_size < {{ var('min_unit_size') }} then null
+            -- ties share a rank, hence the better grade
+            when rank_in_unit <= round(unit_size * {{ var('grade_quota_a') }}) then 'A'
+            when rank_in_unit <= round(unit_size * ({{ var('grade_quota_a') }} + {{ var('grade_quota_b') }})) then 'B'
+            else 'C'
+        end as grade,
+        coalesce(weighted_score < {{ var('low_score_threshold') }}, false) as is_low,
+        length(period) as period_granularity
+    from ranked
+),
+
+streaks as (
+    select
+        *,
+        count(*) filter (where not is_low) over (
+            partition by employee_id, period_granularity order by period rows unbounded preceding
+        ) as streak_group
+    from graded
+),
+
+counted as (
+    select
+        *,
+        case when is_low then
+            count(*) filter (where is_low) over (
+                partition by employee_id, period_granularity, streak_group order by period rows unbounded preceding)
+        else 0 end as consecutive_low_periods
+    from streaks
+)
+
+select
+    employee_id::varchar as employee_id,
+    period::varchar as period,
+    weighted_score::double as weighted_score,
+    rank_in_unit::integer as rank_in_unit,
+    unit_size::integer as unit_size,
+    grade::varchar as grade,
+    consecutive_low_periods::integer as consecutive_low_periods,
+    (consecutive_low_periods >= 2)::boolean as pip_candidate,
+    unit_id::varchar as unit_id,
+    scored_on::date as scored_on
+from counted

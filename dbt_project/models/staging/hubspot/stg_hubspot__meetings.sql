@@ -1,0 +1,3 @@
+select * exclude (is_archived, _last_loaded_at)
+from {{ ref('base_hubspot__meetings') }}
+where not is_archived

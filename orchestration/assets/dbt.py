@@ -1,0 +1,71 @@
+"""The dbt project as Dagster assets (dagster-dbt): every model is an asset downstream of its raw table.
+
+Raw tables are dbt sources named ``raw_<source>``, so the default translator maps them onto the
+extract assets' keys (``["raw_hubspot", "deals"]``): no model names are hard-coded here.
+"""
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, Config
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.resources import Warehouse
+from orchestration.settings import PROJECT_ROOT, load_settings
+
+DBT_DIR = PROJECT_ROOT / "dbt_project"
+DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+
+def dbt_resource() -> DbtCliResource:
+    """dbt from this environment's bin folder, whether or not the virtualenv is activated."""
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+
+
+def dbt_vars() -> str:
+    """The settings dbt reads with ``var()``, from the one settings place."""
+    return json.dumps(load_settings().dbt_vars())
+
+
+def _newest_source_file() -> float:
+    files = [p for p in DBT_DIR.rglob("*") if p.is_file() and "target" not in p.parts and "logs" not in p.parts]
+    return max(p.stat().st_mtime for p in files)
+
+
+def ensure_manifest() -> Path:
+    """(Re)parse the dbt project when its manifest is missing or older than any project file."""
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_file():
+        dbt_resource().cli(
+            ["parse", "--vars", dbt_vars()], target_path=DBT_PROJECT.target_path
+        ).wait()
+    return manifest
+
+
+class Translator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        # staging / intermediate / marts, from the model's folder; seeds and snapshots by type
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
+            return fqn[1]
+        return dbt_resource_props.get("resource_type")
+
+
+class DbtBuildConfig(Config):
+    full_refresh: bool = False  # rebuild incremental models from all of raw
+
+
+def build_dbt_assets():  # noqa: ANN201 - a Dagster AssetsDefinition
+    @dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT, dagster_dbt_translator=Translator(),
+                name="northstar_dbt")
+    def northstar_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,
+                      config: DbtBuildConfig):
+        os.environ["NORTHSTAR_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
+        args = ["build", "--vars", dbt_vars(), *(["--full-refresh"] if config.full_refresh else [])]
+        yield from dbt.cli(args, context=context).stream()
+
+    return northstar_dbt
