@@ -31,5 +31,8 @@ lint: setup
 test: setup lint
 	$(VENV)/bin/pytest
 
+bench: setup
+	$(VENV)/bin/northstar bench --tier small
+
 clean:
 	rm -rf .northstar test-artifacts

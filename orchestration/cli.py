@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -79,6 +80,23 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import run_bench, save
+
+    folder = Path(args.folder) if args.folder else settings.northstar_home() / "bench" / args.tier
+    result = run_bench(args.tier, args.seed, folder.resolve(), lambda msg: console.print(f"[dim]…[/dim] {msg}"))
+    table = Table("run", "wall time (s)", "rows landed", "API calls", "dbt (s)", title=f"Bench: {args.tier} tier")
+    for name, run in result.runs.items():
+        table.add_row(name, f"{run.seconds:.1f}", f"{run.rows_landed:,}", f"{run.api_calls:,}",
+                      f"{run.step_seconds.get('northstar_dbt', 0):.1f}")
+    console.print(table)
+    rates = ", ".join(f"{source} {rate:,.0f} rows/s" for source, rate in result.rows_per_second.items())
+    console.print(f"simulate {result.simulate_seconds:.1f}s · extract {rates}")
+    console.print(f"peak memory: pipeline {result.peak_rss_mb:,.0f} MB, dbt {result.peak_child_rss_mb:,.0f} MB")
+    console.print(f"figures saved to {save(result, folder)}")
+    return 0
+
+
 def _run_config(verbose: bool, full: bool = False) -> dict:
     """Dagster's console logger quiet unless --verbose; ``--full`` rebuilds incremental dbt models."""
     return {
@@ -110,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--full", action="store_true", help="forget cursors and rebuild from the sources")
     ref.add_argument("--faults", default="", help="sandbox fault switches: 'all' or e.g. 'rate_limit,truncated'")
     ref.set_defaults(func=cmd_refresh)
+    bench = sub.add_parser("bench", help="time simulate, refresh, incremental and full rebuild on a tier")
+    bench.add_argument("--tier", default="small", choices=["small", "medium", "large"])
+    bench.add_argument("--seed", type=int, default=42)
+    bench.add_argument("--folder", help="where to simulate (default $NORTHSTAR_HOME/bench/<tier>; wiped first)")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -14,11 +14,11 @@ from sandbox.company import Company, Person
 
 # Personal KPI goals per role: (kpi_key, weight %, quarterly target).
 ROLE_KPIS = {
-    "sales": [("sales_closed_won_amount", 50, 60_000.0), ("sales_win_rate", 30, 0.35),
+    "sales": [("sales_closed_won_amount", 50, 50_000.0), ("sales_win_rate", 30, 0.35),
               ("sales_activities", 20, 80.0)],
     "engineering": [("delivery_story_points_done", 50, 45.0), ("delivery_on_time_rate", 30, 0.8),
                     ("delivery_cycle_time_days", 20, 6.0)],
-    "support": [("support_tickets_solved", 40, 120.0), ("support_csat", 30, 0.9),
+    "support": [("support_tickets_solved", 40, 60.0), ("support_csat", 30, 0.9),
                 ("support_first_reply_minutes", 30, 60.0)],
     "operations": [("manual_points", 100, 30.0)],
 }

@@ -43,3 +43,17 @@ def refreshed_copy(refreshed_company: tuple[Path, object], tmp_path: Path) -> Pa
     home = tmp_path / "home"
     shutil.copytree(refreshed_company[0], home)
     return home
+
+
+@pytest.fixture(scope="session")
+def next_day_company(refreshed_company: tuple[Path, object], tmp_path_factory: pytest.TempPathFactory):
+    """The refreshed small company after the generator's next day and an incremental refresh (read-only)."""
+    from sandbox.generator import load_state, next_day
+
+    home = tmp_path_factory.mktemp("next-day") / "home"
+    shutil.copytree(refreshed_company[0], home)
+    old_clock = load_state(home / "sandbox").clock_ms()
+    next_day(home / "sandbox", home / "inbox")
+    outcome = refresh(home)
+    assert outcome.success
+    return home, outcome, old_clock

@@ -59,7 +59,7 @@ class DbtBuildConfig(Config):
     full_refresh: bool = False  # rebuild incremental models from all of raw
 
 
-def build_dbt_assets():  # noqa: ANN201 - a Dagster AssetsDefinition
+def build_dbt_assets():
     @dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT, dagster_dbt_translator=Translator(),
                 name="northstar_dbt")
     def northstar_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,8 +14,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sandbox.generator import load_state, next_day
-from tests.helpers import RAW_SCHEMAS, northstar_env, raw_tables, refresh, snapshot, table_rows
+from sandbox.generator import load_state
+from tests.helpers import RAW_SCHEMAS, raw_tables, refresh, snapshot, table_rows
 
 EXPECTED_TABLES = {
     "raw_hubspot.owners", "raw_hubspot.deals", "raw_hubspot.calls", "raw_hubspot.meetings",
@@ -77,19 +78,15 @@ def test_second_refresh_lands_nothing_with_one_call_per_object(refreshed_copy):
     assert {t: len(r) for t, r in after.items()} == {t: len(r) for t, r in before.items()}
 
 
-def test_next_day_lands_only_the_changes(refreshed_copy):
-    sandbox = refreshed_copy / "sandbox"
-    old_clock = load_state(sandbox).clock_ms()
-    next_day(sandbox, refreshed_copy / "inbox")
-    new_clock = load_state(sandbox).clock_ms()
-    outcome = refresh(refreshed_copy)
-    assert outcome.success
+def test_next_day_lands_only_the_changes(next_day_company):
+    home, outcome, old_clock = next_day_company
+    new_clock = load_state(home / "sandbox").clock_ms()
     delay = 60_000  # Zendesk exports nothing changed in its last minute
     cases = [("hubspot", "deals", 0), ("hubspot", "calls", 0), ("jira", "issues", 0), ("zendesk", "tickets", delay)]
-    with duckdb.connect(str(warehouse(refreshed_copy)), read_only=True) as con:
+    with duckdb.connect(str(warehouse(home)), read_only=True) as con:
         for system, obj, lag in cases:
-            expected = (visible_versions(refreshed_copy, system, obj, new_clock, lag)
-                        - visible_versions(refreshed_copy, system, obj, old_clock, lag))
+            expected = (visible_versions(home, system, obj, new_clock, lag)
+                        - visible_versions(home, system, obj, old_clock, lag))
             assert expected, f"the next day should change some {obj}"
             newest_load = con.execute(f"select max(_load_id) from raw_{system}.{obj}").fetchall()[0][0]
             landed = con.execute(
@@ -171,12 +168,15 @@ def test_killed_refresh_then_rerun_leaves_no_duplicate_versions(refreshed_compan
         assert table_rows(warehouse(fresh_company), table) == table_rows(warehouse(clean_home), table), table
 
 
-def test_cli_simulate_and_refresh_print_a_summary(tmp_path):
-    env = os.environ | {"NORTHSTAR_HOME": str(tmp_path / "home")}
+def test_cli_simulates_the_next_day_and_refreshes_with_a_summary(refreshed_copy):
+    env = os.environ | {"NORTHSTAR_HOME": str(refreshed_copy)}
     cli = [sys.executable, "-m", "orchestration.cli"]
-    with northstar_env(tmp_path / "home"):
-        pass
-    sim = subprocess.run([*cli, "simulate", "--tier", "small"], env=env, capture_output=True, text=True, check=True)
-    assert "Sandbox clock: 2026-11-30" in sim.stdout
+    sim = subprocess.run([*cli, "simulate", "--next-day"], env=env, capture_output=True, text=True, check=True)
+    assert "Sandbox clock: 2026-12-01" in sim.stdout and "inbox.hr_2026-12-01.xlsx" in sim.stdout
     run = subprocess.run([*cli, "refresh"], env=env, capture_output=True, text=True, check=True)
-    assert "Refresh succeeded" in run.stdout and "raw_hubspot.deals" in run.stdout
+    assert "Refresh succeeded" in run.stdout
+    landed = re.search(r"│ raw_hubspot\.calls\s+│ ([\d,]+)", run.stdout)
+    assert landed and int(landed.group(1).replace(",", "")) > 0
+    with duckdb.connect(str(warehouse(refreshed_copy)), read_only=True) as con:
+        newest = con.execute("select max(as_of_date) from marts.fct_goal_progress").fetchall()[0][0]
+    assert str(newest) == "2026-12-01"  # dbt ran too: progress now reaches the new day

@@ -31,9 +31,10 @@ select
     attributed.employee_id,
     history.org_unit_id,
     attributed.event_date,
-    attributed.numerator::double as numerator,
-    attributed.denominator::double as denominator,
-    attributed.value::double as value
+    -- exact decimals, so sums do not depend on the order rows are added in (incremental == full)
+    attributed.numerator::decimal(38, 6) as numerator,
+    attributed.denominator::decimal(38, 6) as denominator,
+    attributed.value::decimal(38, 6) as value
 from attributed
 left join {{ ref('int_employee_history') }} as history
     on history.employee_id = attributed.employee_id

@@ -16,7 +16,7 @@ final as (
     select
         record_id as deal_id,
         payload -> 'properties' ->> 'dealname' as deal_name,
-        try_cast(payload -> 'properties' ->> 'amount' as double) as amount,
+        try_cast(payload -> 'properties' ->> 'amount' as decimal(18, 2)) as amount,
         payload -> 'properties' ->> 'dealstage' as deal_stage,
         payload -> 'properties' ->> 'pipeline' as pipeline,
         payload -> 'properties' ->> 'hubspot_owner_id' as owner_id,

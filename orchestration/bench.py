@@ -1,0 +1,128 @@
+"""`northstar bench`: time the pipeline on a simulated tier, in a folder of its own.
+
+Measures simulate, a first full refresh (rows per second per source), a refresh with no
+new data (API calls), the next day's incremental refresh, and a `--full` rebuild of the
+same data; with peak memory of this process and of its children (dbt).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from orchestration import settings
+
+
+@dataclass
+class RunFigures:
+    seconds: float
+    rows_landed: int = 0
+    api_calls: int = 0
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    rows_by_table: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class BenchResult:
+    tier: str
+    simulate_seconds: float
+    runs: dict[str, RunFigures]
+    rows_per_second: dict[str, float]
+    peak_rss_mb: float
+    peak_child_rss_mb: float
+
+
+def _run(full: bool = False) -> RunFigures:
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import build_definitions
+    from orchestration.refresh import reset_for_full_refresh
+
+    if full:
+        reset_for_full_refresh(settings.warehouse_path())
+    instance = DagsterInstance.ephemeral()
+    started = time.perf_counter()
+    result = build_definitions().resolve_job_def("refresh").execute_in_process(
+        instance=instance, raise_on_error=True,
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}},
+                    "ops": {"northstar_dbt": {"config": {"full_refresh": full}}}})
+    figures = RunFigures(time.perf_counter() - started)
+    for event in result.get_asset_materialization_events():
+        m = event.step_materialization_data.materialization
+        if "rows_landed" in m.metadata:
+            n = int(m.metadata["rows_landed"].value)
+            figures.rows_by_table[".".join(m.asset_key.path)] = n
+            figures.rows_landed += n
+    calls: dict[str, int] = {}
+    for event in result.get_asset_materialization_events():
+        m = event.step_materialization_data.materialization
+        if "api_calls" in m.metadata:
+            calls[event.step_key] = int(m.metadata["api_calls"].value)
+    figures.api_calls = sum(calls.values())
+    starts: dict[str, float] = {}
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type_value == "STEP_SUCCESS":
+            figures.step_seconds[event.step_key] = round(entry.timestamp - starts[event.step_key], 3)
+    return figures
+
+
+def _rows_per_second(run: RunFigures) -> dict[str, float]:
+    """Rows landed per second of extract step, per source."""
+    out: dict[str, float] = {}
+    for source in ("hubspot", "jira", "zendesk"):
+        rows = sum(n for t, n in run.rows_by_table.items() if t.startswith(f"raw_{source}."))
+        secs = sum(s for step, s in run.step_seconds.items() if step.startswith(f"extract_{source}__"))
+        out[source] = round(rows / secs, 1) if secs else 0.0
+    inbox_rows = sum(n for t, n in run.rows_by_table.items() if not t.startswith(("raw_hubspot", "raw_jira",
+                                                                                    "raw_zendesk")))
+    inbox_secs = run.step_seconds.get("extract_inbox", 0)
+    out["inbox"] = round(inbox_rows / inbox_secs, 1) if inbox_secs else 0.0
+    return out
+
+
+def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None]) -> BenchResult:
+    from sandbox import generator
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    os.environ["NORTHSTAR_HOME"] = str(folder)
+    report(f"simulating the {tier} company in {folder}")
+    started = time.perf_counter()
+    generator.simulate(settings.sandbox_dir(), settings.inbox_dir(), tier=tier, seed=seed)
+    simulate_seconds = time.perf_counter() - started
+    runs: dict[str, RunFigures] = {}
+    report("first refresh (everything is new)")
+    runs["first_refresh"] = _run()
+    report("refresh with no new source data")
+    runs["no_change_refresh"] = _run()
+    generator.next_day(settings.sandbox_dir(), settings.inbox_dir())
+    report("incremental refresh after the next day")
+    runs["next_day_incremental"] = _run()
+    report("full rebuild of the same data (--full)")
+    runs["full_rebuild"] = _run(full=True)
+    return BenchResult(
+        tier=tier,
+        simulate_seconds=round(simulate_seconds, 2),
+        runs=runs,
+        rows_per_second=_rows_per_second(runs["first_refresh"]),
+        peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        peak_child_rss_mb=round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    )
+
+
+def save(result: BenchResult, folder: Path) -> Path:
+    path = folder / f"bench-{result.tier}.json"
+    path.write_text(json.dumps(asdict(result), indent=2))
+    return path

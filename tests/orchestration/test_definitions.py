@@ -1,0 +1,33 @@
+"""The Dagster Definitions load whole, and dbt models sit downstream of the raw tables they read."""
+
+from __future__ import annotations
+
+from dagster import AssetKey
+
+from orchestration.definitions import build_definitions
+from orchestration.settings import load_settings
+
+
+def test_definitions_wire_raw_tables_into_the_dbt_models():
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    keys = set(graph.get_all_asset_keys())
+    raw = {AssetKey(["raw_hubspot", "deals"]), AssetKey(["raw_zendesk", "ticket_metrics"]),
+           AssetKey(["raw_hr", "employees"])}
+    assert raw <= keys
+    marts = {AssetKey(["fct_kpi_values"]), AssetKey(["fct_goal_progress"]), AssetKey(["fct_scorecard"]),
+             AssetKey(["dim_employee"]), AssetKey(["fct_identity_unmatched"])}
+    assert marts <= keys
+    assert AssetKey(["raw_hubspot", "deals"]) in graph.get(AssetKey(["base_hubspot__deals"])).parent_keys
+    assert AssetKey(["raw_hr", "assignments"]) in graph.get(AssetKey(["stg_hr__assignments"])).parent_keys
+    upstream = graph.upstream_key_iterator(AssetKey(["fct_kpi_values"]))
+    assert {AssetKey(["raw_jira", "issues"]), AssetKey(["raw_zendesk", "satisfaction_ratings"])} <= set(upstream)
+    assert defs.resolve_job_def("refresh") is not None
+
+
+def test_settings_reach_dbt_as_vars(monkeypatch):
+    monkeypatch.setenv("NORTHSTAR_TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("NORTHSTAR_MIN_UNIT_SIZE", "7")
+    dbt_vars = load_settings().dbt_vars()
+    assert dbt_vars["timezone"] == "Europe/Berlin" and dbt_vars["min_unit_size"] == 7
+    assert dbt_vars["attainment_cap"] == 1.5 and dbt_vars["grade_quota_a"] == 0.2
