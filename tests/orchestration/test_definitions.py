@@ -15,12 +15,12 @@ def test_definitions_wire_raw_tables_into_the_dbt_models():
     raw = {AssetKey(["raw_hubspot", "deals"]), AssetKey(["raw_zendesk", "ticket_metrics"]),
            AssetKey(["raw_hr", "employees"])}
     assert raw <= keys
-    marts = {AssetKey(["fct_kpi_values"]), AssetKey(["fct_goal_progress"]), AssetKey(["fct_scorecard"]),
-             AssetKey(["dim_employee"]), AssetKey(["fct_identity_unmatched"])}
+    marts = {AssetKey(["marts", name]) for name in
+             ("fct_kpi_values", "fct_goal_progress", "fct_scorecard", "dim_employee", "fct_identity_unmatched")}
     assert marts <= keys
-    assert AssetKey(["raw_hubspot", "deals"]) in graph.get(AssetKey(["base_hubspot__deals"])).parent_keys
-    assert AssetKey(["raw_hr", "assignments"]) in graph.get(AssetKey(["stg_hr__assignments"])).parent_keys
-    upstream = graph.upstream_key_iterator(AssetKey(["fct_kpi_values"]))
+    assert AssetKey(["raw_hubspot", "deals"]) in graph.get(AssetKey(["staging", "base_hubspot__deals"])).parent_keys
+    assert AssetKey(["raw_hr", "assignments"]) in graph.get(AssetKey(["staging", "stg_hr__assignments"])).parent_keys
+    upstream = graph.upstream_key_iterator(AssetKey(["marts", "fct_kpi_values"]))
     assert {AssetKey(["raw_jira", "issues"]), AssetKey(["raw_zendesk", "satisfaction_ratings"])} <= set(upstream)
     assert defs.resolve_job_def("refresh") is not None
 
