@@ -71,13 +71,58 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     for name, n in sorted(counts.items()):
         table.add_row(name, f"{n:,}")
     console.print(table)
-    status = "succeeded" if result.success else "FAILED"
-    console.print(f"Refresh {status}: {sum(counts.values()):,} rows landed in {len(counts)} tables, {elapsed:.1f}s")
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                console.print(f"[red]{event.step_key}[/red]: {event.step_failure_data.error.message.strip()}")
-    return 0 if result.success else 1
+    console.print(f"Landed {sum(counts.values()):,} rows in {len(counts)} raw tables.")
+    checks = result.get_asset_check_evaluations()
+    failed = [c for c in checks if not c.passed]
+    for check in failed:
+        colour = "red" if check.severity.value == "ERROR" else "yellow"
+        console.print(f"[{colour}]audit {check.severity.value.lower()}[/{colour}] "
+                      f"{'/'.join(check.asset_key.path)} {check.check_name}: "
+                      f"{'; '.join(check.metadata['failed'].value)[:300]}")
+    published = any(e.asset_key.path == ["serving", "northstar"] for e in
+                    (m.step_materialization_data.materialization for m in result.get_asset_materialization_events()))
+    if published:
+        console.print(f"Refresh succeeded: audit passed ({len(checks)} checks, {len(failed)} warnings), "
+                      f"published to {settings.serving_path()}, {elapsed:.1f}s")
+        return 0
+    if any(c.severity.value == "ERROR" for c in failed):
+        console.print(f"[red]Refresh blocked by the audit[/red]: the dashboards keep the last published data. "
+                      f"{elapsed:.1f}s")
+    for event in result.all_events:
+        if event.is_step_failure:
+            console.print(f"[red]{event.step_key}[/red]: {event.step_failure_data.error.message.strip()[:500]}")
+    return 1
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from expectations.audit import run_audit
+
+    warehouse = settings.warehouse_path()
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}: run `northstar refresh` first")
+    with console.status("Auditing the build warehouse…"):
+        outcome = run_audit(warehouse)
+    print_audit(outcome)
+    return 0 if outcome.publishable else 1
+
+
+def print_audit(outcome) -> None:
+    table = Table("suite", "table", "checks", "failed (blocking)", "failed (warning)", title="Audit")
+    for suite in dict.fromkeys(r.suite for r in outcome.results):
+        rows = outcome.for_suite(suite)
+        blocking = sum(1 for r in rows if not r.success and r.severity == "blocking")
+        warning = sum(1 for r in rows if not r.success and r.severity == "warning")
+        table.add_row(suite, rows[0].table_name, str(len(rows)), f"[red]{blocking}[/red]" if blocking else "0",
+                      f"[yellow]{warning}[/yellow]" if warning else "0")
+    console.print(table)
+    for r in outcome.blocking_failures + outcome.warning_failures:
+        colour = "red" if r.severity == "blocking" else "yellow"
+        console.print(f"[{colour}]{r.severity}[/{colour}] {r.suite}: {r.description_en} "
+                      f"({r.unexpected_count or 0} unexpected{'; e.g. ' + r.sample[:120] if r.sample else ''})"
+                      + (f" {r.error}" if r.error else ""))
+    verdict = "publishable" if outcome.publishable else "BLOCKED: the serving data stays as it was"
+    console.print(f"Audit {outcome.run_id}: {len(outcome.results)} checks, {len(outcome.blocking_failures)} blocking "
+                  f"and {len(outcome.warning_failures)} warning failures, {outcome.seconds:.1f}s — {verdict}")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -128,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--full", action="store_true", help="forget cursors and rebuild from the sources")
     ref.add_argument("--faults", default="", help="sandbox fault switches: 'all' or e.g. 'rate_limit,truncated'")
     ref.set_defaults(func=cmd_refresh)
+    aud = sub.add_parser("audit", help="run the audit on the build warehouse; exit 1 if a blocking check fails")
+    aud.set_defaults(func=cmd_audit)
     bench = sub.add_parser("bench", help="time simulate, refresh, incremental and full rebuild on a tier")
     bench.add_argument("--tier", default="small", choices=["small", "medium", "large"])
     bench.add_argument("--seed", type=int, default=42)

@@ -94,6 +94,19 @@ def warehouse_path() -> Path:
     return path / "northstar.duckdb"
 
 
+def serving_path() -> Path:
+    """The serving database dashboards read: replaced whole, by an atomic rename, on each publish."""
+    path = northstar_home() / "serving"
+    path.mkdir(parents=True, exist_ok=True)
+    return path / "northstar.duckdb"
+
+
+def reports_dir() -> Path:
+    path = northstar_home() / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def sandbox_dir() -> Path:
     path = northstar_home() / "sandbox"
     path.mkdir(parents=True, exist_ok=True)

@@ -120,7 +120,7 @@ def hubspot_versions(company: Company) -> Iterator[Version]:
         yield from _hubspot_owner(company, owner_id, person, ext)
     deal_seq = 0
     for owner_id, person, _ext in owners:
-        peers = [o for o, p, _ in owners if p is not None and o != owner_id]
+        peers = [(o, p) for o, p, _ in owners if p is not None and o != owner_id]
         for day in _days(company):
             if not _is_workday(day) or (person is not None and not person.active_on(day)):
                 continue
@@ -153,7 +153,8 @@ def _hubspot_owner(company: Company, owner_id: str, person: Person | None, ext: 
         yield Version("owners", owner_id, gone, {**payload, "archived": True, "updatedAt": iso_z(gone)})
 
 
-def _deal(company: Company, deal_id: str, owner_id: str, peers: list[str], day: date) -> Iterator[Version]:
+def _deal(company: Company, deal_id: str, owner_id: str, peers: list[tuple[str, Person]], day: date
+          ) -> Iterator[Version]:
     rng = _rng(company, "deal", deal_id)
     created = local_ts(day, _work_minutes(rng))
     amount = round(rng.lognormvariate(9.6, 0.6), 2)
@@ -177,8 +178,10 @@ def _deal(company: Company, deal_id: str, owner_id: str, peers: list[str], day: 
     for stage in DEAL_STAGES[1 : rng.randint(1, 4)]:
         ts += rng.randint(2, 12) * 86_400_000 + rng.randint(0, 3_600_000)
         props["dealstage"] = stage
-        if rng.random() < 0.04 and peers:  # reassigned to a colleague
-            props["hubspot_owner_id"] = rng.choice(peers)
+        on_day = datetime.fromtimestamp(ts / 1000, COMPANY_TZ).date()
+        present = [o for o, p in peers if p.active_on(on_day)]
+        if rng.random() < 0.04 and present:  # reassigned to a colleague who works here that day
+            props["hubspot_owner_id"] = rng.choice(present)
         yield version(ts)
     outcome = rng.random()
     if outcome < 0.65:
@@ -347,7 +350,9 @@ def _issue(company: Company, project: dict, seq: int, account: tuple, members: l
     ts = created + rng.randint(1, 48) * 3_600_000
     yield set_status(ts, "In Progress")
     if rng.random() < 0.05 and isinstance(person, Person):
-        others = [m for m in members if m.employee_id in user_of and m is not person]
+        on_day = datetime.fromtimestamp(ts / 1000, COMPANY_TZ).date()
+        others = [m for m in members if m.employee_id in user_of and m is not person and m.active_on(on_day)
+                  and m.unit_on(on_day) == project["team"]]
         if others:
             new_person = rng.choice(others)
             new_acc = user_of[new_person.employee_id][0]

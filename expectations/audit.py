@@ -1,0 +1,182 @@
+"""The audit (数据稽核): run every suite on the build warehouse, keep every result, decide publishing.
+
+Great Expectations has no working DuckDB SQL route here (its metric queries came back empty
+through duckdb_engine), so each suite's frame is selected from DuckDB into pandas and validated
+as a dataframe batch. Results go to ``audit.expectation_results`` (kept across runs), a run
+summary to ``audit.runs``; the run is publishable when no blocking expectation failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from expectations.rules import Suite
+
+SAMPLE_SIZE = 20
+RESULT_COLUMNS = (
+    "run_id varchar, audited_at timestamptz, suite varchar, table_name varchar, asset_key varchar, "
+    "expectation varchar, column_name varchar, family varchar, severity varchar, success boolean, "
+    "observed_value varchar, element_count bigint, unexpected_count bigint, sample json, "
+    "description_en varchar, description_zh varchar, error varchar"
+)
+
+
+@dataclass
+class CheckResult:
+    run_id: str
+    audited_at: datetime
+    suite: str
+    table_name: str
+    asset_key: str
+    expectation: str
+    column_name: str | None
+    family: str
+    severity: str
+    success: bool
+    observed_value: str | None
+    element_count: int | None
+    unexpected_count: int | None
+    sample: str | None
+    description_en: str
+    description_zh: str
+    error: str | None = None
+
+
+@dataclass
+class AuditOutcome:
+    run_id: str
+    audited_at: datetime
+    results: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def blocking_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success and r.severity == "blocking"]
+
+    @property
+    def warning_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success and r.severity == "warning"]
+
+    @property
+    def publishable(self) -> bool:
+        return not self.blocking_failures
+
+    def for_suite(self, suite: str) -> list[CheckResult]:
+        return [r for r in self.results if r.suite == suite]
+
+
+def new_run_id() -> str:
+    return "audit-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def ensure_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists audit")
+    con.execute(f"create table if not exists audit.expectation_results ({RESULT_COLUMNS})")
+    con.execute("""create table if not exists audit.runs (
+        run_id varchar, audited_at timestamptz, seconds double, checks integer, failed_blocking integer,
+        failed_warning integer, decision varchar)""")
+    con.execute("""create table if not exists audit.table_counts (
+        run_id varchar, audited_at timestamptz, table_name varchar, observed_rows bigint)""")
+
+
+def _gx_context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def _sample(result: dict) -> str | None:
+    rows = result.get("unexpected_index_list") or result.get("partial_unexpected_list")
+    if not rows:
+        return None
+    return json.dumps(rows[:SAMPLE_SIZE], default=str, ensure_ascii=False)
+
+
+def _validate(context, suite: Suite, frame, run_id: str, now: datetime) -> list[CheckResult]:
+    source = context.data_sources.add_or_update_pandas(f"northstar_{suite.name}")
+    asset = source.add_dataframe_asset(suite.name)
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": suite.key,
+                     "partial_unexpected_count": SAMPLE_SIZE}
+    validation = batch.validate(suite.gx_suite(), result_format=result_format)
+    out = []
+    for r in validation.results:
+        config, meta, res = r.expectation_config, r.expectation_config.meta or {}, r.result or {}
+        kwargs = config.kwargs
+        column = kwargs.get("column") or ",".join(filter(None, [kwargs.get("column_A"), kwargs.get("column_B")])) \
+            or ",".join(kwargs.get("column_list") or [])
+        error = None
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            error = str(r.exception_info.get("exception_message"))[:1000]
+        out.append(CheckResult(
+            run_id, now, suite.name, suite.table, "/".join(suite.asset_key), config.type, column or None,
+            meta.get("family", ""), meta.get("severity", "blocking"), bool(r.success),
+            None if res.get("observed_value") is None else str(res.get("observed_value")),
+            res.get("element_count"), res.get("unexpected_count"), _sample(res),
+            meta.get("description_en", ""), meta.get("description_zh", ""), error))
+    return out
+
+
+def _unreadable(suite: Suite, exc: Exception, run_id: str, now: datetime) -> list[CheckResult]:
+    """A frame that cannot even be selected fails every expectation of its suite."""
+    out = []
+    for expectation in suite.expectations:
+        meta = expectation.meta or {}
+        out.append(CheckResult(run_id, now, suite.name, suite.table, "/".join(suite.asset_key),
+                               expectation.expectation_type, None, meta.get("family", ""),
+                               meta.get("severity", "blocking"), False, None, None, None, None,
+                               meta.get("description_en", ""), meta.get("description_zh", ""),
+                               f"cannot read {suite.table}: {exc}"[:1000]))
+    return out
+
+
+def run_audit(warehouse: Path, run_id: str | None = None, suites: list[Suite] | None = None) -> AuditOutcome:
+    """Validate every suite against the build warehouse and store the results there."""
+    from expectations.suites import all_suites
+    from expectations.suites.sources import VOLUME_TABLES
+
+    started = time.perf_counter()
+    outcome = AuditOutcome(run_id or new_run_id(), datetime.now(UTC))
+    context = _gx_context()
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_audit_tables(con)
+        for suite in suites if suites is not None else all_suites():
+            try:
+                frame = con.execute(suite.sql).df()
+            except duckdb.Error as exc:
+                outcome.results.extend(_unreadable(suite, exc, outcome.run_id, outcome.audited_at))
+                continue
+            outcome.results.extend(_validate(context, suite, frame, outcome.run_id, outcome.audited_at))
+        outcome.seconds = time.perf_counter() - started
+        _store(con, outcome, VOLUME_TABLES)
+    return outcome
+
+
+def _store(con: duckdb.DuckDBPyConnection, outcome: AuditOutcome, volume_tables: list[str]) -> None:
+    con.execute("begin transaction")
+    con.executemany(
+        "insert into audit.expectation_results values (" + ", ".join(["?"] * 17) + ")",
+        [[r.run_id, r.audited_at, r.suite, r.table_name, r.asset_key, r.expectation, r.column_name, r.family,
+          r.severity, r.success, r.observed_value, r.element_count, r.unexpected_count, r.sample, r.description_en,
+          r.description_zh, r.error] for r in outcome.results])
+    decision = "publish" if outcome.publishable else "blocked"
+    con.execute("insert into audit.runs values (?, ?, ?, ?, ?, ?, ?)",
+                [outcome.run_id, outcome.audited_at, outcome.seconds, len(outcome.results),
+                 len(outcome.blocking_failures), len(outcome.warning_failures), decision])
+    for table in volume_tables:  # what the next run's volume check compares against
+        rows = con.execute(f"select count(*) from staging.{table}").fetchall()[0][0]
+        con.execute("insert into audit.table_counts values (?, ?, ?, ?)",
+                    [outcome.run_id, outcome.audited_at, table, rows])
+    con.execute("commit")
