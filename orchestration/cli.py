@@ -29,6 +29,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         else:
             end = date.fromisoformat(args.end) if args.end else generator.DEFAULT_HISTORY_END
             counts = generator.simulate(sandbox, inbox, tier=args.tier, seed=args.seed, history_end=end)
+        if args.defects:
+            from sandbox.defects import apply_defects, parse
+
+            seeded = apply_defects(sandbox, inbox, parse(args.defects))
+            counts |= {f"defect.{name}": len(keys) for name, keys in seeded.items()}
     state = generator.load_state(sandbox)
     table = Table("source object / inbox file", "record versions / rows", title="Simulated")
     for name, n in sorted(counts.items()):
@@ -78,7 +83,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         colour = "red" if check.severity.value == "ERROR" else "yellow"
         console.print(f"[{colour}]audit {check.severity.value.lower()}[/{colour}] "
                       f"{'/'.join(check.asset_key.path)} {check.check_name}: "
-                      f"{'; '.join(check.metadata['failed'].value)[:300]}")
+                      f"{'; '.join(check.metadata['failed'].value)[:300] if 'failed' in check.metadata else ''}")
     published = any(e.asset_key.path == ["serving", "northstar"] for e in
                     (m.step_materialization_data.materialization for m in result.get_asset_materialization_events()))
     if published:
@@ -96,13 +101,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from expectations.audit import run_audit
+    from expectations.report import write_reports
 
     warehouse = settings.warehouse_path()
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `northstar refresh` first")
     with console.status("Auditing the build warehouse…"):
         outcome = run_audit(warehouse)
+        html_report, pdf_report = write_reports(warehouse, outcome, settings.reports_dir())
     print_audit(outcome)
+    console.print(f"Report: {html_report} (PDF: {pdf_report})")
     return 0 if outcome.publishable else 1
 
 
@@ -168,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=42)
     sim.add_argument("--end", help="last day of the simulated history (YYYY-MM-DD, default 2026-11-30)")
     sim.add_argument("--next-day", action="store_true", help="advance the sandbox clock one day (new changes)")
+    sim.add_argument("--defects", default="", help="seed audit defects: 'all' or a comma list (see README)")
     sim.set_defaults(func=cmd_simulate)
     ref = sub.add_parser("refresh", help="extract every source into the warehouse")
     ref.add_argument("--full", action="store_true", help="forget cursors and rebuild from the sources")

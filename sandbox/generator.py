@@ -38,6 +38,7 @@ class SandboxState:
     history_end: str
     clock: str  # the simulated "today": sources show what happened up to its end
     dropped: list[str] = field(default_factory=list)
+    frozen: dict[str, int] = field(default_factory=dict)  # system -> clock (ms) it stopped exporting at
 
     @property
     def clock_date(self) -> date:

@@ -98,6 +98,7 @@ class View:
 @dataclass
 class SandboxData:
     clock_ms: int
+    clocks: dict[str, int] = field(default_factory=dict)  # per system: a frozen (stale) source lags behind
     views: dict[str, View] = field(default_factory=dict)
     projects: list[dict] = field(default_factory=list)
     metric_set_of_ticket: dict[int, str] = field(default_factory=dict)
@@ -107,7 +108,9 @@ class SandboxData:
         state = load_state(sandbox)
         data = cls(state.clock_ms())
         for path in sorted(sandbox.glob("*/*.parquet")):
-            data.views[f"{path.parent.name}.{path.stem}"] = View(path, data.clock_ms)
+            system = path.parent.name
+            data.clocks[system] = min(data.clock_ms, state.frozen.get(system, data.clock_ms))
+            data.views[f"{system}.{path.stem}"] = View(path, data.clocks[system])
         data.projects = json.loads((sandbox / "jira" / "projects.json").read_text())
         metrics = data.views["zendesk.ticket_metrics"]
         data.metric_set_of_ticket = {json.loads(p)["ticket_id"]: p for p in metrics.payloads}
@@ -400,7 +403,7 @@ class ZendeskHandler(FaultyHandler):
     def _export(self, obj: str, query: dict) -> dict:
         view = self.data.views[f"zendesk.{obj}"]
         size = min(int(query.get("per_page", 1000)), 1000)
-        horizon = self.data.clock_ms - self.export_delay_ms
+        horizon = self.data.clocks["zendesk"] - self.export_delay_ms
         if query.get("cursor"):
             cur = _unb64(query["cursor"])
             ts, last_id, dup = cur["t"], cur["i"], cur.get("d", False)

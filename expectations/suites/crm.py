@@ -16,8 +16,9 @@ def suites() -> list[Suite]:
         "hubspot_deals", "staging.stg_hubspot__deals", ["staging", "stg_hubspot__deals"],
         """select deals.*, identities.employee_id as owner_employee_id
            from staging.stg_hubspot__deals deals
-           left join intermediate.int_identities_resolved identities
-             on identities.source = 'hubspot' and identities.source_user_id = deals.owner_id""",
+           left join (select source_user_id, any_value(employee_id) as employee_id
+                      from intermediate.int_identities_resolved where source = 'hubspot' group by all) identities
+             on identities.source_user_id = deals.owner_id""",
         key=["deal_id"],
     )
     deals.expectations = [

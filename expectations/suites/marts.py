@@ -39,7 +39,8 @@ def suites() -> list[Suite]:
     reconciliation = Suite(
         "reconciliation", "company totals in marts vs staging", ["marts", "fct_kpi_values"],
         """with matched as (
-               select source, source_user_id from intermediate.int_identities_resolved where employee_id is not null),
+               select distinct source, source_user_id from intermediate.int_identities_resolved
+               where employee_id is not null),
            staging_totals as (
                select 'sales_closed_won_amount' as kpi_key, sum(d.amount)::double as staging_total
                from staging.stg_hubspot__deals d join matched m on m.source = 'hubspot' and m.source_user_id = d.owner_id

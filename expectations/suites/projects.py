@@ -16,8 +16,9 @@ def suites() -> list[Suite]:
                   identities.employee_id as assignee_employee_id
            from staging.stg_jira__issues issues
            left join staging.stg_jira__users users on users.account_id = issues.assignee_account_id
-           left join intermediate.int_identities_resolved identities
-             on identities.source = 'jira' and identities.source_user_id = issues.assignee_account_id
+           left join (select source_user_id, any_value(employee_id) as employee_id
+                      from intermediate.int_identities_resolved where source = 'jira' group by all) identities
+             on identities.source_user_id = issues.assignee_account_id
            where issues.assignee_account_id is not null""",
         key=["issue_key"],
     )

@@ -22,6 +22,7 @@ from dagster import (
 
 from expectations.audit import AuditOutcome, run_audit
 from expectations.publish import PublishRefused, publish, write_status
+from expectations.report import write_reports
 from expectations.rules import Suite
 from expectations.suites import all_suites
 from orchestration import settings
@@ -66,10 +67,12 @@ def build_audit_checks():
     def audit(context: AssetCheckExecutionContext, warehouse: Warehouse):
         run_id = context.op_execution_context.run_id
         outcome = run_audit(Path(warehouse.path), run_id=run_id)
+        html_report, pdf_report = write_reports(Path(warehouse.path), outcome, settings.reports_dir())
         write_status(settings.serving_path(), last_attempt={
             "run_id": run_id, "audited_at": outcome.audited_at.isoformat(),
             "decision": "publish" if outcome.publishable else "blocked",
             "blocking_failures": [f"{r.table_name}: {r.description_en}" for r in outcome.blocking_failures],
+            "report_html": str(html_report), "report_pdf": str(pdf_report),
         })
         yield from _check_results(outcome, suites)
 

@@ -209,7 +209,7 @@ def mart_rows(home: Path) -> dict[str, list[tuple]]:
 
 
 def test_incremental_refresh_after_the_next_day_equals_a_full_rebuild(next_day_company, tmp_path):
-    home, outcome, _ = next_day_company
+    home, outcome, _, _ = next_day_company
     assert sum(outcome.landed.values()) > 0
     with duckdb.connect(str(warehouse(home)), read_only=True) as con:
         loads = con.execute("select count(distinct _load_id) from raw_hubspot.deals").fetchall()[0][0]

@@ -1,0 +1,180 @@
+"""The auditor's summary of an audit run, as HTML and as a PDF to file as evidence.
+
+Per source area: checks run and failed, the trend over the last runs, which KPIs and dashboard
+pages the failing tables feed, and a sample of the failing records; then a per-KPI trail from
+each number back to the checks on its inputs.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from expectations.audit import AuditOutcome, CheckResult
+
+PAGES = ["Goal map", "Team view", "Person view", "Cross-analysis"]
+# What each area's tables feed: KPI domains (dim_kpi.domain) and dashboard pages.
+AREAS = {
+    "crm": ("CRM (HubSpot)", ["sales"], PAGES),
+    "projects": ("Projects (Jira)", ["delivery"], PAGES),
+    "tickets": ("Tickets (Zendesk)", ["support"], PAGES),
+    "hr": ("HR export", ["sales", "delivery", "support", "management", "manual"], [*PAGES, "Calibration"]),
+    "goals": ("Goal workbook", [], ["Goal map", "Team view", "Person view", "Calibration"]),
+    "sources": ("All API sources", ["sales", "delivery", "support"], [*PAGES, "Pipeline status"]),
+    "marts": ("Public marts", ["sales", "delivery", "support", "management", "manual"], [*PAGES, "Calibration"]),
+}
+TREND_RUNS = 10
+
+
+@dataclass
+class AreaSummary:
+    key: str
+    title: str
+    checks: int
+    failed_blocking: int
+    failed_warning: int
+    trend: list[int]  # failed checks per run, oldest first
+    kpis: list[str]
+    pages: list[str]
+    failures: list[CheckResult]
+
+
+def area_of_suites() -> dict[str, str]:
+    from expectations.suites import areas
+
+    return {suite.name: area for area, suites in areas().items() for suite in suites}
+
+
+def summarise(warehouse: Path, outcome: AuditOutcome) -> tuple[list[AreaSummary], dict[str, list[CheckResult]]]:
+    area_of = area_of_suites()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        history = con.execute(
+            """select r.run_id, e.suite, count(*) filter (where not e.success) as failed
+               from audit.runs r join audit.expectation_results e using (run_id)
+               where r.run_id in (select run_id from audit.runs order by audited_at desc limit ?)
+               group by all""", [TREND_RUNS]).fetchall()
+        runs = [r[0] for r in con.execute(
+            "select run_id from audit.runs order by audited_at desc limit ?", [TREND_RUNS]).fetchall()][::-1]
+        kpis = con.execute("select kpi_key, domain from marts.dim_kpi order by kpi_key").fetchall() \
+            if con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' "
+                           "and table_name = 'dim_kpi'").fetchall()[0][0] else []
+    failed_by_run_area: dict[tuple[str, str], int] = {}
+    for run_id, suite, failed in history:
+        key = (run_id, area_of.get(suite, "marts"))
+        failed_by_run_area[key] = failed_by_run_area.get(key, 0) + failed
+    summaries = []
+    for key, (title, domains, pages) in AREAS.items():
+        results = [r for r in outcome.results if area_of.get(r.suite) == key]
+        if not results:
+            continue
+        failures = [r for r in results if not r.success]
+        summaries.append(AreaSummary(
+            key, title, len(results), sum(r.severity == "blocking" for r in failures),
+            sum(r.severity == "warning" for r in failures), [failed_by_run_area.get((run, key), 0) for run in runs],
+            [k for k, domain in kpis if domain in domains], pages if failures else [], failures))
+    trail = {kpi: [r for r in outcome.results
+                   if domain in AREAS[area_of.get(r.suite, "marts")][1]]
+             for kpi, domain in kpis}
+    return summaries, trail
+
+
+def _esc(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def render_html(outcome: AuditOutcome, summaries: list[AreaSummary], trail: dict[str, list[CheckResult]]) -> str:
+    verdict = "published" if outcome.publishable else "BLOCKED — the dashboards keep the last published data"
+    parts = [f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Northstar audit {_esc(outcome.run_id)}</title>
+<style>body{{font-family:sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}} .blocking{{color:#b00}}
+.warning{{color:#b60}} .ok{{color:#070}} code{{font-size:85%}}</style></head><body>
+<h1>Audit report 稽核报告</h1>
+<p>Run <code>{_esc(outcome.run_id)}</code> at {_esc(outcome.audited_at.isoformat(timespec='seconds'))}:
+{len(outcome.results)} checks, <span class="blocking">{len(outcome.blocking_failures)} blocking</span> and
+<span class="warning">{len(outcome.warning_failures)} warning</span> failures — <b>{_esc(verdict)}</b>.</p>
+<h2>By source 按数据源</h2><table><tr><th>source</th><th>checks</th><th>failed (blocking / warning)</th>
+<th>failed per run, last {TREND_RUNS} (oldest first)</th><th>feeds KPIs</th><th>affected dashboards</th></tr>"""]
+    for s in summaries:
+        css = "blocking" if s.failed_blocking else "warning" if s.failed_warning else "ok"
+        parts.append(f"<tr><td>{_esc(s.title)}</td><td>{s.checks}</td><td class='{css}'>{s.failed_blocking} / "
+                     f"{s.failed_warning}</td><td>{' → '.join(map(str, s.trend))}</td>"
+                     f"<td>{_esc(', '.join(s.kpis))}</td><td>{_esc(', '.join(s.pages))}</td></tr>")
+    parts.append("</table><h2>Failures and samples 失败明细与样本</h2>")
+    for s in summaries:
+        for r in s.failures:
+            parts.append(f"<h3 class='{r.severity}'>{_esc(s.title)} · {_esc(r.table_name)} · {_esc(r.severity)}</h3>"
+                         f"<p>{_esc(r.description_en)}<br>{_esc(r.description_zh)}</p>"
+                         f"<p><code>{_esc(r.expectation)}({_esc(r.column_name)})</code> — rule family "
+                         f"{_esc(r.family)}; {r.unexpected_count or 0} of {r.element_count or 0} rows unexpected"
+                         f"{'; ' + _esc(r.error) if r.error else ''}</p><p>Sample: <code>{_esc(r.sample)}</code></p>")
+    parts.append("<h2>Per-KPI trail 指标溯源</h2><table><tr><th>KPI</th><th>checks on its inputs</th>"
+                 "<th>failing</th></tr>")
+    for kpi, results in trail.items():
+        failing = [f"{r.suite}: {r.description_en}" for r in results if not r.success]
+        parts.append(f"<tr><td>{_esc(kpi)}</td><td>{len(results)}</td>"
+                     f"<td>{_esc('; '.join(failing)) or '<span class=ok>none</span>'}</td></tr>")
+    parts.append("</table></body></html>")
+    return "\n".join(parts)
+
+
+def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
+               trail: dict[str, list[CheckResult]]) -> None:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))  # Chinese text without shipping a font file
+    styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = "STSong-Light"
+    body = styles["BodyText"]
+
+    def para(text: object) -> Paragraph:
+        return Paragraph(_esc(text), body)
+
+    story = [Paragraph("Northstar audit report 稽核报告", styles["Title"]),
+             para(f"Run {outcome.run_id} at {outcome.audited_at.isoformat(timespec='seconds')}: "
+                  f"{len(outcome.results)} checks, {len(outcome.blocking_failures)} blocking and "
+                  f"{len(outcome.warning_failures)} warning failures — "
+                  f"{'published' if outcome.publishable else 'BLOCKED'}"), Spacer(1, 12)]
+    rows = [[para(h) for h in ("source", "checks", "failed blocking / warning", "trend", "feeds KPIs",
+                               "affected dashboards")]]
+    rows += [[para(s.title), para(s.checks), para(f"{s.failed_blocking} / {s.failed_warning}"),
+              para(" → ".join(map(str, s.trend))), para(", ".join(s.kpis)), para(", ".join(s.pages))]
+             for s in summaries]
+    table = Table(rows, repeatRows=1, colWidths=[110, 45, 80, 90, 250, 160])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [table, Spacer(1, 12), Paragraph("Failures and samples 失败明细与样本", styles["Heading2"])]
+    for s in summaries:
+        for r in s.failures:
+            story += [Paragraph(_esc(f"{s.title} · {r.table_name} · {r.severity}"), styles["Heading3"]),
+                      para(r.description_en), para(r.description_zh),
+                      para(f"{r.expectation}({r.column_name}); {r.unexpected_count or 0} of {r.element_count or 0} "
+                           f"rows unexpected. Sample: {(r.sample or '')[:600]}")]
+    story += [Paragraph("Per-KPI trail 指标溯源", styles["Heading2"])]
+    trail_rows = [[para("KPI"), para("checks on inputs"), para("failing")]]
+    trail_rows += [[para(k), para(len(v)), para("; ".join(f"{r.suite}: {r.description_en}" for r in v
+                                                          if not r.success) or "none")]
+                   for k, v in trail.items()]
+    trail_table = Table(trail_rows, repeatRows=1, colWidths=[170, 80, 480])
+    trail_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)]))
+    story.append(trail_table)
+    SimpleDocTemplate(str(path), pagesize=landscape(A4), title=f"Northstar audit {outcome.run_id}").build(story)
+
+
+def write_reports(warehouse: Path, outcome: AuditOutcome, folder: Path) -> tuple[Path, Path]:
+    """``<folder>/<run_id>/summary.html`` and ``summary.pdf``."""
+    summaries, trail = summarise(warehouse, outcome)
+    out = folder / outcome.run_id
+    out.mkdir(parents=True, exist_ok=True)
+    html_path, pdf_path = out / "summary.html", out / "summary.pdf"
+    html_path.write_text(render_html(outcome, summaries, trail), encoding="utf-8")
+    render_pdf(pdf_path, outcome, summaries, trail)
+    return html_path, pdf_path

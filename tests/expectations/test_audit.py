@@ -1,0 +1,95 @@
+"""The audit runner on hand-made frames: failing expectations fail, with severity, sample and history."""
+
+from __future__ import annotations
+
+import duckdb
+import great_expectations as gx
+import pytest
+
+from expectations.audit import run_audit
+from expectations.publish import PublishRefused, publish
+from expectations.rules import Suite, rule
+from expectations.suites import all_suites
+
+E = gx.expectations
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    path = tmp_path / "build.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.things as select * from (values ('a', 5.0), ('b', -1.0), ('c', 2.0)) "
+                    "t(thing_id, amount)")
+        con.execute("create schema staging")
+        for table in ("stg_hubspot__deals", "stg_hubspot__calls", "stg_jira__issues", "stg_zendesk__tickets",
+                      "stg_zendesk__satisfaction_ratings", "stg_hr__employees"):
+            con.execute(f"create table staging.{table} as select 1 as x")
+    return path
+
+
+def suite(severity: str) -> Suite:
+    s = Suite("things", "marts.things", ["marts", "things"], "select * from marts.things", key=["thing_id"])
+    s.expectations = [
+        rule(E.ExpectColumnValuesToBeBetween, column="amount", min_value=0, family="range", severity=severity,
+             en="Amounts are not negative.", zh="金额不为负数。"),
+        rule(E.ExpectColumnValuesToNotBeNull, column="thing_id", family="completeness", severity="blocking",
+             en="Every thing has an id.", zh="每个都有ID。"),
+    ]
+    return s
+
+
+def test_a_failing_expectation_fails_with_its_sample_and_blocks(warehouse):
+    outcome = run_audit(warehouse, run_id="r1", suites=[suite("blocking")])
+    failing, passing = outcome.results
+    assert (failing.success, failing.severity, failing.family, failing.unexpected_count) == (False, "blocking",
+                                                                                            "range", 1)
+    assert '"thing_id": "b"' in failing.sample
+    assert failing.description_zh == "金额不为负数。"
+    assert passing.success and passing.expectation == "expect_column_values_to_not_be_null"
+    assert not outcome.publishable
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select decision, failed_blocking from audit.runs").fetchall() == [("blocked", 1)]
+        stored = con.execute("select success, severity from audit.expectation_results order by 1").fetchall()
+    assert stored == [(False, "blocking"), (True, "blocking")]
+
+
+def test_a_failing_warning_still_publishes_and_history_accumulates(warehouse, tmp_path):
+    first = run_audit(warehouse, run_id="r1", suites=[suite("warning")])
+    assert first.publishable and len(first.warning_failures) == 1
+    run_audit(warehouse, run_id="r2", suites=[suite("warning")])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(distinct run_id), count(*) from audit.expectation_results").fetchall() == \
+            [(2, 4)]
+    serving = tmp_path / "serving" / "northstar.duckdb"
+    publication = publish(warehouse, serving, "r2")
+    assert publication.tables["marts.things"] == 3 and publication.tables["audit.expectation_results"] == 4
+
+
+def test_publish_refuses_a_blocked_run_and_leaves_serving_alone(warehouse, tmp_path):
+    run_audit(warehouse, run_id="ok", suites=[suite("warning")])
+    serving = tmp_path / "serving" / "northstar.duckdb"
+    publish(warehouse, serving, "ok")
+    before = serving.read_bytes()
+    run_audit(warehouse, run_id="bad", suites=[suite("blocking")])
+    with pytest.raises(PublishRefused, match="bad is not publishable"):
+        publish(warehouse, serving, "bad")
+    assert serving.read_bytes() == before
+
+
+def test_a_table_that_cannot_be_read_fails_its_checks(warehouse):
+    broken = Suite("gone", "marts.gone", ["marts", "gone"], "select * from marts.gone", key=["x"])
+    broken.expectations = suite("blocking").expectations
+    outcome = run_audit(warehouse, run_id="r1", suites=[broken])
+    assert not outcome.publishable and all("cannot read marts.gone" in r.error for r in outcome.results)
+
+
+def test_every_rule_family_is_covered_and_described_in_both_languages():
+    suites = all_suites()
+    expectations = [e for s in suites for e in s.expectations]
+    families = {e.meta["family"] for e in expectations}
+    assert families == {"completeness", "uniqueness", "enumeration", "range", "ordering", "freshness", "volume",
+                        "referential", "goal_integrity", "reconciliation"}
+    assert all(e.meta["description_en"] and e.meta["description_zh"] for e in expectations)
+    assert {e.meta["severity"] for e in expectations} == {"blocking", "warning"}
+    assert len({s.name for s in suites}) == len(suites)
