@@ -87,14 +87,22 @@ def ensure_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
         run_id varchar, audited_at timestamptz, table_name varchar, observed_rows bigint)""")
 
 
-def _gx_context():
+def _gx_context(docs_root: Path | None):
+    """A file context under ``docs_root`` (results kept, Data Docs built), else an ephemeral one."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
+    if docs_root is None:
+        context = gx.get_context(mode="ephemeral")
+    else:
+        context = gx.get_context(mode="file", project_root_dir=str(docs_root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
+
+
+def data_docs_index(docs_root: Path) -> Path:
+    return docs_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
 def _sample(result: dict) -> str | None:
@@ -104,13 +112,25 @@ def _sample(result: dict) -> str | None:
     return json.dumps(rows[:SAMPLE_SIZE], default=str, ensure_ascii=False)
 
 
-def _validate(context, suite: Suite, frame, run_id: str, now: datetime) -> list[CheckResult]:
-    source = context.data_sources.add_or_update_pandas(f"northstar_{suite.name}")
-    asset = source.add_dataframe_asset(suite.name)
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+def _validate(context, suite: Suite, frame, run_id: str, now: datetime, keep: bool) -> list[CheckResult]:
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    source = context.data_sources.add_or_update_pandas("northstar")
+    asset = next((a for a in source.assets if a.name == suite.name), None) or source.add_dataframe_asset(suite.name)
+    batches = next((b for b in asset.batch_definitions if b.name == "whole"), None) \
+        or asset.add_batch_definition_whole_dataframe("whole")
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": suite.key,
                      "partial_unexpected_count": SAMPLE_SIZE}
-    validation = batch.validate(suite.gx_suite(), result_format=result_format)
+    if keep:  # a stored validation: Data Docs show it, run by run
+        gx_suite = context.suites.add_or_update(suite.gx_suite())
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite.name, data=batches, suite=gx_suite))
+        validation = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
+                                    run_id=RunIdentifier(run_name=run_id))
+    else:
+        batch = batches.get_batch(batch_parameters={"dataframe": frame})
+        validation = batch.validate(suite.gx_suite(), result_format=result_format)
     out = []
     for r in validation.results:
         config, meta, res = r.expectation_config, r.expectation_config.meta or {}, r.result or {}
@@ -142,14 +162,18 @@ def _unreadable(suite: Suite, exc: Exception, run_id: str, now: datetime) -> lis
     return out
 
 
-def run_audit(warehouse: Path, run_id: str | None = None, suites: list[Suite] | None = None) -> AuditOutcome:
-    """Validate every suite against the build warehouse and store the results there."""
+def run_audit(warehouse: Path, run_id: str | None = None, suites: list[Suite] | None = None,
+              docs_root: Path | None = None) -> AuditOutcome:
+    """Validate every suite against the build warehouse and store the results there.
+
+    With ``docs_root``, GX keeps the validations in a file context there and rebuilds its Data Docs.
+    """
     from expectations.suites import all_suites
     from expectations.suites.sources import VOLUME_TABLES
 
     started = time.perf_counter()
     outcome = AuditOutcome(run_id or new_run_id(), datetime.now(UTC))
-    context = _gx_context()
+    context = _gx_context(docs_root)
     with duckdb.connect(str(warehouse)) as con:
         ensure_audit_tables(con)
         for suite in suites if suites is not None else all_suites():
@@ -158,13 +182,22 @@ def run_audit(warehouse: Path, run_id: str | None = None, suites: list[Suite] | 
             except duckdb.Error as exc:
                 outcome.results.extend(_unreadable(suite, exc, outcome.run_id, outcome.audited_at))
                 continue
-            outcome.results.extend(_validate(context, suite, frame, outcome.run_id, outcome.audited_at))
+            outcome.results.extend(_validate(context, suite, frame, outcome.run_id, outcome.audited_at,
+                                             keep=docs_root is not None))
+        if docs_root is not None:
+            context.build_data_docs()
         outcome.seconds = time.perf_counter() - started
         _store(con, outcome, VOLUME_TABLES)
     return outcome
 
 
 def _store(con: duckdb.DuckDBPyConnection, outcome: AuditOutcome, volume_tables: list[str]) -> None:
+    counts = []  # what the next run's volume check compares against
+    for table in volume_tables:
+        try:
+            counts.append((table, con.execute(f"select count(*) from staging.{table}").fetchall()[0][0]))
+        except duckdb.Error:
+            continue  # a staging table that failed to build has no count to compare against
     con.execute("begin transaction")
     con.executemany(
         "insert into audit.expectation_results values (" + ", ".join(["?"] * 17) + ")",
@@ -175,8 +208,6 @@ def _store(con: duckdb.DuckDBPyConnection, outcome: AuditOutcome, volume_tables:
     con.execute("insert into audit.runs values (?, ?, ?, ?, ?, ?, ?)",
                 [outcome.run_id, outcome.audited_at, outcome.seconds, len(outcome.results),
                  len(outcome.blocking_failures), len(outcome.warning_failures), decision])
-    for table in volume_tables:  # what the next run's volume check compares against
-        rows = con.execute(f"select count(*) from staging.{table}").fetchall()[0][0]
-        con.execute("insert into audit.table_counts values (?, ?, ?, ?)",
-                    [outcome.run_id, outcome.audited_at, table, rows])
+    con.executemany("insert into audit.table_counts values (?, ?, ?, ?)",
+                    [[outcome.run_id, outcome.audited_at, table, rows] for table, rows in counts])
     con.execute("commit")

@@ -85,7 +85,8 @@ def _esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def render_html(outcome: AuditOutcome, summaries: list[AreaSummary], trail: dict[str, list[CheckResult]]) -> str:
+def render_html(outcome: AuditOutcome, summaries: list[AreaSummary], trail: dict[str, list[CheckResult]],
+                data_docs: Path | None = None) -> str:
     verdict = "published" if outcome.publishable else "BLOCKED — the dashboards keep the last published data"
     parts = [f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Northstar audit {_esc(outcome.run_id)}</title>
@@ -96,6 +97,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 <p>Run <code>{_esc(outcome.run_id)}</code> at {_esc(outcome.audited_at.isoformat(timespec='seconds'))}:
 {len(outcome.results)} checks, <span class="blocking">{len(outcome.blocking_failures)} blocking</span> and
 <span class="warning">{len(outcome.warning_failures)} warning</span> failures — <b>{_esc(verdict)}</b>.</p>
+{f'<p>Every validation in detail: <a href="{_esc(data_docs.as_uri())}">Great Expectations Data Docs</a></p>'
+ if data_docs else ''}
 <h2>By source 按数据源</h2><table><tr><th>source</th><th>checks</th><th>failed (blocking / warning)</th>
 <th>failed per run, last {TREND_RUNS} (oldest first)</th><th>feeds KPIs</th><th>affected dashboards</th></tr>"""]
     for s in summaries:
@@ -169,12 +172,13 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
     SimpleDocTemplate(str(path), pagesize=landscape(A4), title=f"Northstar audit {outcome.run_id}").build(story)
 
 
-def write_reports(warehouse: Path, outcome: AuditOutcome, folder: Path) -> tuple[Path, Path]:
+def write_reports(warehouse: Path, outcome: AuditOutcome, folder: Path,
+                  data_docs: Path | None = None) -> tuple[Path, Path]:
     """``<folder>/<run_id>/summary.html`` and ``summary.pdf``."""
     summaries, trail = summarise(warehouse, outcome)
     out = folder / outcome.run_id
     out.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path = out / "summary.html", out / "summary.pdf"
-    html_path.write_text(render_html(outcome, summaries, trail), encoding="utf-8")
+    html_path.write_text(render_html(outcome, summaries, trail, data_docs), encoding="utf-8")
     render_pdf(pdf_path, outcome, summaries, trail)
     return html_path, pdf_path

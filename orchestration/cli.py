@@ -100,17 +100,18 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from expectations.audit import run_audit
+    from expectations.audit import data_docs_index, run_audit
     from expectations.report import write_reports
 
     warehouse = settings.warehouse_path()
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `northstar refresh` first")
     with console.status("Auditing the build warehouse…"):
-        outcome = run_audit(warehouse)
-        html_report, pdf_report = write_reports(warehouse, outcome, settings.reports_dir())
+        outcome = run_audit(warehouse, docs_root=settings.gx_dir())
+        html_report, pdf_report = write_reports(warehouse, outcome, settings.reports_dir(),
+                                                data_docs_index(settings.gx_dir()))
     print_audit(outcome)
-    console.print(f"Report: {html_report} (PDF: {pdf_report})")
+    console.print(f"Report: {html_report} (PDF: {pdf_report}); GX Data Docs: {data_docs_index(settings.gx_dir())}")
     return 0 if outcome.publishable else 1
 
 

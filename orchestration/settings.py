@@ -101,6 +101,13 @@ def serving_path() -> Path:
     return path / "northstar.duckdb"
 
 
+def gx_dir() -> Path:
+    """Great Expectations' file context: stored validations and the Data Docs site."""
+    path = northstar_home() / "gx"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def reports_dir() -> Path:
     path = northstar_home() / "reports"
     path.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from expectations.audit import AuditOutcome, run_audit
+from expectations.audit import AuditOutcome, data_docs_index, run_audit
 from expectations.publish import PublishRefused, publish, write_status
 from expectations.report import write_reports
 from expectations.rules import Suite
@@ -66,13 +66,15 @@ def build_audit_checks():
     @multi_asset_check(specs=_specs(suites), name="audit")
     def audit(context: AssetCheckExecutionContext, warehouse: Warehouse):
         run_id = context.op_execution_context.run_id
-        outcome = run_audit(Path(warehouse.path), run_id=run_id)
-        html_report, pdf_report = write_reports(Path(warehouse.path), outcome, settings.reports_dir())
+        outcome = run_audit(Path(warehouse.path), run_id=run_id, docs_root=settings.gx_dir())
+        html_report, pdf_report = write_reports(Path(warehouse.path), outcome, settings.reports_dir(),
+                                                data_docs_index(settings.gx_dir()))
         write_status(settings.serving_path(), last_attempt={
             "run_id": run_id, "audited_at": outcome.audited_at.isoformat(),
             "decision": "publish" if outcome.publishable else "blocked",
             "blocking_failures": [f"{r.table_name}: {r.description_en}" for r in outcome.blocking_failures],
             "report_html": str(html_report), "report_pdf": str(pdf_report),
+            "data_docs": str(data_docs_index(settings.gx_dir())),
         })
         yield from _check_results(outcome, suites)
 

@@ -4,6 +4,7 @@ Raw tables are dbt sources named ``raw_<source>``, so the default translator map
 extract assets' keys (``["raw_hubspot", "deals"]``): no model names are hard-coded here.
 """
 
+import fcntl
 import json
 import os
 import sys
@@ -32,17 +33,22 @@ def dbt_vars() -> str:
 
 
 def _newest_source_file() -> float:
-    files = [p for p in DBT_DIR.rglob("*") if p.is_file() and "target" not in p.parts and "logs" not in p.parts]
+    files = [p for p in DBT_DIR.rglob("*") if p.is_file() and "target" not in p.parts and "logs" not in p.parts
+             and "__pycache__" not in p.parts]
     return max(p.stat().st_mtime for p in files)
 
 
 def ensure_manifest() -> Path:
-    """(Re)parse the dbt project when its manifest is missing or older than any project file."""
+    """(Re)parse the dbt project when its manifest is missing or older than any project file.
+
+    A file lock keeps two processes (parallel test workers, a refresh and the UI) from parsing at once.
+    """
     manifest = DBT_PROJECT.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_file():
-        dbt_resource().cli(
-            ["parse", "--vars", dbt_vars()], target_path=DBT_PROJECT.target_path
-        ).wait()
+    DBT_PROJECT.target_path.mkdir(parents=True, exist_ok=True)
+    with (DBT_PROJECT.target_path / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest.exists() or manifest.stat().st_mtime < _newest_source_file():
+            dbt_resource().cli(["parse", "--vars", dbt_vars()], target_path=DBT_PROJECT.target_path).wait()
     return manifest
 
 

@@ -93,3 +93,15 @@ def test_every_rule_family_is_covered_and_described_in_both_languages():
     assert all(e.meta["description_en"] and e.meta["description_zh"] for e in expectations)
     assert {e.meta["severity"] for e in expectations} == {"blocking", "warning"}
     assert len({s.name for s in suites}) == len(suites)
+
+
+def test_gx_data_docs_are_built_for_each_run(warehouse, tmp_path):
+    from expectations.audit import data_docs_index
+
+    docs_root = tmp_path / "gx"
+    run_audit(warehouse, run_id="docs-run-1", suites=[suite("blocking")], docs_root=docs_root)
+    index = data_docs_index(docs_root)
+    assert index.exists()
+    pages = [p for p in (index.parent / "validations").rglob("*.html") if "docs-run-1" in str(p)]
+    assert pages, "a Data Docs page for the run"
+    assert "things" in pages[0].read_text()
