@@ -139,10 +139,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder) if args.folder else settings.northstar_home() / "bench" / args.tier
     result = run_bench(args.tier, args.seed, folder.resolve(), lambda msg: console.print(f"[dim]…[/dim] {msg}"))
-    table = Table("run", "wall time (s)", "rows landed", "API calls", "dbt (s)", title=f"Bench: {args.tier} tier")
+    table = Table("run", "wall time (s)", "rows landed", "API calls", "extract (s)", "dbt (s)", "audit (s)",
+                  "publish (s)", title=f"Bench: {args.tier} tier")
     for name, run in result.runs.items():
-        table.add_row(name, f"{run.seconds:.1f}", f"{run.rows_landed:,}", f"{run.api_calls:,}",
-                      f"{run.step_seconds.get('northstar_dbt', 0):.1f}")
+        extract = sum(v for k, v in run.step_seconds.items() if k.startswith("extract_"))
+        table.add_row(name, f"{run.seconds:.1f}", f"{run.rows_landed:,}", f"{run.api_calls:,}", f"{extract:.1f}",
+                      f"{run.step_seconds.get('northstar_dbt', 0):.1f}", f"{run.step_seconds.get('audit', 0):.1f}",
+                      f"{run.step_seconds.get('serving__northstar', 0):.1f}")
     console.print(table)
     rates = ", ".join(f"{source} {rate:,.0f} rows/s" for source, rate in result.rows_per_second.items())
     console.print(f"simulate {result.simulate_seconds:.1f}s · extract {rates}")
