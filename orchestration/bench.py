@@ -41,30 +41,16 @@ class BenchResult:
 def _run(full: bool = False) -> RunFigures:
     from dagster import DagsterInstance
 
-    from orchestration.definitions import build_definitions
-    from orchestration.refresh import reset_for_full_refresh
+    from orchestration.refresh import api_calls, landed_rows, run_refresh
 
-    if full:
-        reset_for_full_refresh(settings.warehouse_path())
     instance = DagsterInstance.ephemeral()
     started = time.perf_counter()
-    result = build_definitions().resolve_job_def("refresh").execute_in_process(
-        instance=instance, raise_on_error=True,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}},
-                    "ops": {"northstar_dbt": {"config": {"full_refresh": full}}}})
-    figures = RunFigures(time.perf_counter() - started)
-    for event in result.get_asset_materialization_events():
-        m = event.step_materialization_data.materialization
-        if "rows_landed" in m.metadata:
-            n = int(m.metadata["rows_landed"].value)
-            figures.rows_by_table[".".join(m.asset_key.path)] = n
-            figures.rows_landed += n
-    calls: dict[str, int] = {}
-    for event in result.get_asset_materialization_events():
-        m = event.step_materialization_data.materialization
-        if "api_calls" in m.metadata:
-            calls[event.step_key] = int(m.metadata["api_calls"].value)
-    figures.api_calls = sum(calls.values())
+    result = run_refresh(full=full, instance=instance)
+    if not result.success:
+        raise RuntimeError(f"the bench refresh failed (run {result.run_id}); see `northstar refresh` for why")
+    figures = RunFigures(time.perf_counter() - started, rows_by_table=landed_rows(result))
+    figures.rows_landed = sum(figures.rows_by_table.values())
+    figures.api_calls = sum(api_calls(result).values())
     starts: dict[str, float] = {}
     for entry in instance.all_logs(result.run_id):
         event = entry.dagster_event

@@ -46,13 +46,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from orchestration import progress
-    from orchestration.definitions import build_definitions
-    from orchestration.refresh import landed_rows, reset_for_full_refresh
+    from orchestration.refresh import landed_rows, published, run_refresh
 
-    if args.full:
-        reset_for_full_refresh(settings.warehouse_path())
-    defs = build_definitions(faults=args.faults or "")
-    instance = _instance()
     started = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=None),
                   TextColumn("{task.completed:,} records"), TimeElapsedColumn(), console=console,
@@ -66,8 +61,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
         progress.set_reporter(report)
         try:
-            result = defs.resolve_job_def("refresh").execute_in_process(
-                instance=instance, raise_on_error=False, run_config=_run_config(args.verbose, args.full))
+            result = run_refresh(full=args.full, faults=args.faults or "", verbose=args.verbose,
+                                 instance=_instance())
         finally:
             progress.set_reporter(None)
     elapsed = time.perf_counter() - started
@@ -84,9 +79,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         console.print(f"[{colour}]audit {check.severity.value.lower()}[/{colour}] "
                       f"{'/'.join(check.asset_key.path)} {check.check_name}: "
                       f"{'; '.join(check.metadata['failed'].value)[:300] if 'failed' in check.metadata else ''}")
-    published = any(e.asset_key.path == ["serving", "northstar"] for e in
-                    (m.step_materialization_data.materialization for m in result.get_asset_materialization_events()))
-    if published:
+    if published(result):
         console.print(f"Refresh succeeded: audit passed ({len(checks)} checks, {len(failed)} warnings), "
                       f"published to {settings.serving_path()}, {elapsed:.1f}s")
         return 0
@@ -152,14 +145,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
     console.print(f"peak memory: pipeline {result.peak_rss_mb:,.0f} MB, dbt {result.peak_child_rss_mb:,.0f} MB")
     console.print(f"figures saved to {save(result, folder)}")
     return 0
-
-
-def _run_config(verbose: bool, full: bool = False) -> dict:
-    """Dagster's console logger quiet unless --verbose; ``--full`` rebuilds incremental dbt models."""
-    return {
-        "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}},
-        "ops": {"northstar_dbt": {"config": {"full_refresh": full}}},
-    }
 
 
 def _instance():

@@ -1,13 +1,33 @@
-"""Helpers around a refresh run: full-refresh reset, and what a run landed."""
+"""Running a refresh in-process (the CLI, the bench and the tests all go through here) and reading its results."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
-from dagster import ExecuteInProcessResult
+from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
 from connectors.landing import META_SCHEMA
+from orchestration import settings
+
+
+def run_refresh(*, full: bool = False, faults: str = "", verbose: bool = False, extract_only: bool = False,
+                instance: DagsterInstance | None = None) -> ExecuteInProcessResult:
+    """The `refresh` job: extract, dbt build, audit, publish. ``full`` re-reads sources and rebuilds models."""
+    from orchestration.assets.extract import extract_assets
+    from orchestration.definitions import build_definitions
+
+    if full:
+        reset_for_full_refresh(settings.warehouse_path())
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}}}
+    selection: list[AssetKey] | None = None
+    if extract_only:
+        selection = [key for assets in extract_assets for key in assets.keys]
+    else:
+        run_config["ops"] = {"northstar_dbt": {"config": {"full_refresh": full}}}
+    return build_definitions(faults=faults).resolve_job_def("refresh").execute_in_process(
+        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=run_config,
+        asset_selection=selection)
 
 
 def reset_for_full_refresh(warehouse: Path) -> None:
@@ -26,13 +46,26 @@ def reset_for_full_refresh(warehouse: Path) -> None:
             con.execute(f"delete from {META_SCHEMA}.cursors")
 
 
-def landed_rows(result: ExecuteInProcessResult) -> dict[str, int]:
-    """Rows landed per raw table, from the materialisations' metadata."""
-    counts: dict[str, int] = {}
+def _metadata(result: ExecuteInProcessResult, key: str) -> list[tuple[str, str, int]]:
+    """(step, asset, value) for every materialisation that carries ``key`` in its metadata."""
+    out = []
     for event in result.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization
-        value = materialization.metadata.get("rows_landed")
-        if value is not None:
-            name = ".".join(materialization.asset_key.path)
-            counts[name] = counts.get(name, 0) + int(value.value)
-    return counts
+        if key in materialization.metadata:
+            out.append((event.step_key, ".".join(materialization.asset_key.path),
+                        int(materialization.metadata[key].value)))
+    return out
+
+
+def landed_rows(result: ExecuteInProcessResult) -> dict[str, int]:
+    """Rows landed per raw table."""
+    return {asset: n for _, asset, n in _metadata(result, "rows_landed")}
+
+
+def api_calls(result: ExecuteInProcessResult) -> dict[str, int]:
+    """API calls per extract step."""
+    return {step: n for step, _, n in _metadata(result, "api_calls")}
+
+
+def published(result: ExecuteInProcessResult) -> bool:
+    return any(asset == "serving.northstar" for _, asset, _ in _metadata(result, "tables"))

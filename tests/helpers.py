@@ -39,35 +39,12 @@ class RefreshOutcome:
 
 
 def refresh(home: Path, faults: str = "", full: bool = False, extract_only: bool = False, **env: str) -> RefreshOutcome:
-    """A refresh of ``home`` as `northstar refresh [--full]` runs it; ``extract_only`` skips dbt."""
-    from dagster import AssetKey, DagsterInstance
-
-    from orchestration.assets.extract import extract_assets
-    from orchestration.definitions import build_definitions
-    from orchestration.refresh import reset_for_full_refresh
+    """A refresh of ``home`` as `northstar refresh [--full]` runs it; ``extract_only`` skips dbt onwards."""
+    from orchestration.refresh import api_calls, landed_rows, run_refresh
 
     with northstar_env(home, **env):
-        if full:
-            reset_for_full_refresh(home / "warehouse" / "northstar.duckdb")
-        defs = build_definitions(faults=faults)
-        run_config: dict = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-        selection: list[AssetKey] | None = None
-        if extract_only:
-            selection = [key for assets in extract_assets for key in assets.keys]
-        else:
-            run_config["ops"] = {"northstar_dbt": {"config": {"full_refresh": full}}}
-        result = defs.resolve_job_def("refresh").execute_in_process(
-            instance=DagsterInstance.ephemeral(), raise_on_error=False, run_config=run_config,
-            asset_selection=selection)
-    landed: dict[str, int] = {}
-    calls: dict[str, int] = {}
-    for event in result.get_asset_materialization_events():
-        m = event.step_materialization_data.materialization
-        if "rows_landed" in m.metadata:
-            landed[".".join(m.asset_key.path)] = int(m.metadata["rows_landed"].value)
-        if "api_calls" in m.metadata:
-            calls[event.step_key] = int(m.metadata["api_calls"].value)
-    return RefreshOutcome(result.success, landed, calls)
+        result = run_refresh(full=full, faults=faults, extract_only=extract_only)
+    return RefreshOutcome(result.success, landed_rows(result), api_calls(result))
 
 
 def copy_home(src: Path, dst: Path) -> Path:

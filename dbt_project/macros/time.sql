@@ -18,3 +18,11 @@
     )
     {% endif %}
 {%- endmacro %}
+
+{# The latest version of every record changed since the last incremental run, with the newest load
+   time of any of its versions (the watermark the next run compares against). #}
+{% macro latest_changed_versions(relation) -%}
+    select *, max(_loaded_at) over (partition by record_id) as _last_loaded_at
+    from ({{ changed_versions(relation) }}) as versions
+    qualify {{ latest_version('record_id') }}
+{%- endmacro %}

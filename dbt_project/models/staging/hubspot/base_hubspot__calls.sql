@@ -1,13 +1,7 @@
 {{ config(materialized='incremental', unique_key='call_id', incremental_strategy='delete+insert') }}
 
-with source as (
-    {{ changed_versions(source('raw_hubspot', 'calls')) }}
-),
-
-latest as (
-    select *, max(_loaded_at) over (partition by record_id) as _last_loaded_at
-    from source
-    qualify {{ latest_version('record_id') }}
+with latest as (
+    {{ latest_changed_versions(source('raw_hubspot', 'calls')) }}
 ),
 
 final as (

@@ -2,14 +2,8 @@
 
 -- Latest version per deal. Incremental: only deals with a version landed since the last run are
 -- recomputed (from all their versions, so a late-arriving older version never wins).
-with source as (
-    {{ changed_versions(source('raw_hubspot', 'deals')) }}
-),
-
-latest as (
-    select *, max(_loaded_at) over (partition by record_id) as _last_loaded_at
-    from source
-    qualify {{ latest_version('record_id') }}
+with latest as (
+    {{ latest_changed_versions(source('raw_hubspot', 'deals')) }}
 ),
 
 final as (

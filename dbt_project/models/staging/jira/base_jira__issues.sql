@@ -1,14 +1,8 @@
 {{ config(materialized='incremental', unique_key='issue_id', incremental_strategy='delete+insert') }}
 
 -- Latest version per issue, with what its changelog says about its flow (first start, reopenings).
-with source as (
-    {{ changed_versions(source('raw_jira', 'issues')) }}
-),
-
-latest as (
-    select *, max(_loaded_at) over (partition by record_id) as _last_loaded_at
-    from source
-    qualify {{ latest_version('record_id') }}
+with latest as (
+    {{ latest_changed_versions(source('raw_jira', 'issues')) }}
 ),
 
 histories as (
