@@ -87,17 +87,23 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None])
     report(f"simulating the {tier} company in {folder}")
     started = time.perf_counter()
     generator.simulate(settings.sandbox_dir(), settings.inbox_dir(), tier=tier, seed=seed)
-    simulate_seconds = time.perf_counter() - started
+    simulate_seconds = round(time.perf_counter() - started, 2)
+    report(f"simulated in {simulate_seconds:.1f}s")
     runs: dict[str, RunFigures] = {}
-    report("first refresh (everything is new)")
-    runs["first_refresh"] = _run()
-    report("refresh with no new source data")
-    runs["no_change_refresh"] = _run()
+    progress_file = folder / "bench-progress.json"
+
+    def stage(name: str, message: str, full: bool = False) -> None:
+        report(message)
+        runs[name] = _run(full=full)
+        # long tiers take a while: what is measured so far is kept as it comes
+        progress_file.write_text(json.dumps({"simulate_seconds": simulate_seconds,
+                                             "runs": {k: asdict(v) for k, v in runs.items()}}, indent=2))
+
+    stage("first_refresh", "first refresh (everything is new)")
+    stage("no_change_refresh", "refresh with no new source data")
     generator.next_day(settings.sandbox_dir(), settings.inbox_dir())
-    report("incremental refresh after the next day")
-    runs["next_day_incremental"] = _run()
-    report("full rebuild of the same data (--full)")
-    runs["full_rebuild"] = _run(full=True)
+    stage("next_day_incremental", "incremental refresh after the next day")
+    stage("full_rebuild", "full rebuild of the same data (--full)", full=True)
     return BenchResult(
         tier=tier,
         simulate_seconds=round(simulate_seconds, 2),
