@@ -79,6 +79,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         console.print(f"[{colour}]audit {check.severity.value.lower()}[/{colour}] "
                       f"{'/'.join(check.asset_key.path)} {check.check_name}: "
                       f"{'; '.join(check.metadata['failed'].value)[:300] if 'failed' in check.metadata else ''}")
+    from expectations.publish import read_status
+
+    report = read_status(settings.serving_path()).get("last_attempt", {}).get("report_html")
+    if report:
+        console.print(f"Audit report: {report}")
     if published(result):
         console.print(f"Refresh succeeded: audit passed ({len(checks)} checks, {len(failed)} warnings), "
                       f"published to {settings.serving_path()}, {elapsed:.1f}s")

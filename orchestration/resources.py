@@ -61,7 +61,6 @@ class SourceSystems(ConfigurableResource):
     sandbox_faults: str = ""  # fault switches for the sandbox servers, e.g. "all" or "rate_limit,truncated"
     _urls: dict = PrivateAttr(default_factory=dict)
     _tokens: dict = PrivateAttr(default_factory=dict)
-    _calls: dict = PrivateAttr(default_factory=dict)
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[SourceSystems]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -178,9 +177,3 @@ def _write_xlsx(path: Path, sheets: dict[str, list[dict]]) -> dict[str, int]:
     workbook.close()
     tmp.replace(path)
     return {f"{path.name}:file": 1, f"inbox.{path.name}": sum(len(r) for r in sheets.values())}
-
-
-def timed_simulate(sandbox: Path, inbox: Path, tier: str, seed: int) -> tuple[dict[str, int], float]:
-    started = time.perf_counter()
-    counts = simulate(sandbox, inbox, tier=tier, seed=seed)
-    return counts, time.perf_counter() - started

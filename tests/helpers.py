@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,11 +44,6 @@ def refresh(home: Path, faults: str = "", full: bool = False, extract_only: bool
     with northstar_env(home, **env):
         result = run_refresh(full=full, faults=faults, extract_only=extract_only)
     return RefreshOutcome(result.success, landed_rows(result), api_calls(result))
-
-
-def copy_home(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst)
-    return dst
 
 
 def raw_tables(warehouse: Path) -> list[str]:
