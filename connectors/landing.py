@@ -179,24 +179,22 @@ class RawStore:
         ).unique(subset=["record_id", "record_version"], keep="first", maintain_order=True)
         self.con.register("_page", page)
         try:
-            # Restricting the probe to the page's time range lets DuckDB skip old row groups.
+            # Objects versioned by time: probing only the page's time range lets DuckDB skip old row groups.
             since = page["updated_at"].min()
-            time_filter = "and (t.updated_at is null or t.updated_at >= ?)" if since is not None else ""
-            params = [since] if since is not None else []
-            before = self.con.execute(f"select count(*) from {table}").fetchall()[0][0]
-            self.con.execute(
+            time_filter = "and t.updated_at >= ?" if since is not None else ""
+            landed = self.con.execute(
                 f"""insert into {table}
                     select p.record_id, p.record_version, p.updated_at, p.payload::json, ?, ?, ?
                     from _page p
                     where not exists (
                         select 1 from {table} t
-                        where t.record_id = p.record_id and t.record_version = p.record_version {time_filter})""",
-                [stats.load_id, now, stats.source, *params],
-            )
-            after = self.con.execute(f"select count(*) from {table}").fetchall()[0][0]
+                        where t.record_id = p.record_id and t.record_version = p.record_version {time_filter})
+                    returning 1""",
+                [stats.load_id, now, stats.source, *([since] if since is not None else [])],
+            ).fetchall()
         finally:
             self.con.unregister("_page")
-        return after - before
+        return len(landed)
 
     def record_load(self, stats: LoadStats, status: str, error: str | None = None) -> None:
         self.con.execute(
