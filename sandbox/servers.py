@@ -87,6 +87,10 @@ class View:
         self.ids: list[str] = frame["id"].to_list()
         self.ts: list[int] = frame["ts"].to_list()
         self.payloads: list[str] = frame["payload"].to_list()
+        # HubSpot lists active and archived records separately: index both once, not per request
+        archived = ['"archived":true' in p for p in self.payloads]
+        self.active: list[int] = [i for i, a in enumerate(archived) if not a]
+        self.archived: list[int] = [i for i, a in enumerate(archived) if a]
 
     def records(self, start: int, stop: int) -> list[dict]:
         return [json.loads(p) for p in self.payloads[start:stop]]
@@ -254,7 +258,7 @@ class HubSpotHandler(FaultyHandler):
         archived = query.get("archived", "false") == "true"
         props = set(query["properties"].split(",")) if query.get("properties") else set()
         offset = int(query.get("after") or 0)
-        matching = [i for i, p in enumerate(view.payloads) if ('"archived":true' in p) == archived]
+        matching = view.archived if archived else view.active
         offset, next_after = self._maybe_repeat(offset, limit)
         page = matching[offset : offset + limit]
         results = []
@@ -290,12 +294,13 @@ class HubSpotHandler(FaultyHandler):
                     since = int(f["value"]) + (1 if f["operator"] == "GT" else 0)
         props = set(body.get("properties") or [])
         start = view.first_at_or_after(since)
-        matching = [i for i in range(start, len(view.payloads)) if '"archived":true' not in view.payloads[i]]
+        first = bisect_left(view.active, start)  # active records changed since the filter's time
+        total = len(view.active) - first
         offset, next_after = self._maybe_repeat(offset, limit)
-        page = matching[offset : offset + limit]
+        page = view.active[first + offset : first + offset + limit]
         results = [self._shape(json.loads(view.payloads[i]), props or None) for i in page]
-        out: dict = {"total": len(matching), "results": results}
-        if next_after < len(matching):
+        out: dict = {"total": total, "results": results}
+        if next_after < total:
             out["paging"] = {"next": {"after": str(next_after)}}
         return out
 
