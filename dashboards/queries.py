@@ -1,16 +1,21 @@
-"""Every query the dashboards run: SELECTs from the published marts, parameters bound, scope applied here.
+"""Every query the dashboards run: SELECTs from the published serving database, parameters bound, scope applied here.
 
-Each function takes the signed-in ``User`` and returns only rows that user may see, so a page (or a
-crafted call) cannot widen its scope. KPI values come from the marts as computed by dbt; nothing is
-recomputed here.
+Each function takes the signed-in ``User`` and returns only rows that user may see, so a page (or a crafted
+call) cannot widen its scope: filters a caller passes are intersected with the user's scope, never trusted.
+KPI values, attainment, status, scores and grades come from the marts as dbt computed them; nothing here
+recomputes a KPI (cross-analysis by title shows the distribution of people's mart values, labelled as such).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import duckdb
 import polars as pl
 
 from dashboards.access import AccessDenied, User, require_employee, visible_employees
+
+STATUS_SEVERITY = {"off_track": 0, "at_risk": 1, "no_data": 2, "on_track": 3, "achieved": 4}
 
 
 def _scope_filter(column: str, scope: set[str] | None) -> tuple[str, list]:
@@ -19,6 +24,13 @@ def _scope_filter(column: str, scope: set[str] | None) -> tuple[str, list]:
         return "true", []
     return f"list_contains(?::varchar[], {column})", [sorted(scope)]
 
+
+def _deny_unless(allowed: bool, user: User, what: str) -> None:
+    if not allowed:
+        raise AccessDenied(f"{user.username} ({user.role}) may not see {what}")
+
+
+# -- scope -----------------------------------------------------------------------------------------
 
 def visible_units(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | None:
     """Org units whose aggregates ``user`` may see: all for HR, executives, auditors; a manager's own subtree."""
@@ -36,60 +48,439 @@ def visible_units(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | None
     return {r[0] for r in rows}
 
 
+def goal_units(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | None:
+    """Org units whose *goals* ``user`` may see: the aggregates they see plus the chain above their own unit
+    (an employee sees the company, department and team goals their own goals ladder up to)."""
+    units = visible_units(con, user)
+    if units is None:
+        return None
+    rows = con.execute(
+        """with recursive chain as (
+               select u.org_unit_id, u.parent_id, 0 as depth from marts.dim_org_unit u
+               join marts.dim_employee e on e.org_unit_id = u.org_unit_id where e.employee_id = ?
+               union all
+               select u.org_unit_id, u.parent_id, chain.depth + 1 from marts.dim_org_unit u
+               join chain on u.org_unit_id = chain.parent_id where chain.depth < 20)
+           select org_unit_id from chain""", [user.employee_id]).fetchall()
+    return units | {r[0] for r in rows}
+
+
+_SUBTREE = """with recursive sub as (
+        select org_unit_id, 0 as depth from marts.dim_org_unit where org_unit_id = ?
+        union all
+        select u.org_unit_id, sub.depth + 1 from marts.dim_org_unit u join sub on u.parent_id = sub.org_unit_id
+        where sub.depth < 20)
+    select org_unit_id from sub"""
+
+
+def _individuals(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | None:
+    return visible_employees(con, user) if user.sees_individuals else set()
+
+
+# -- reference lists -------------------------------------------------------------------------------
+
+def data_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
+    return con.execute("select max(as_of_date) from marts.fct_goal_progress").fetchall()[0][0]
+
+
+def kpis(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.execute("select * from marts.dim_kpi order by domain, kpi_key").pl()
+
+
+def goal_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("select distinct period from marts.dim_goal order by period").fetchall()]
+
+
+def current_quarter(con: duckdb.DuckDBPyConnection) -> str | None:
+    as_of = data_as_of(con)
+    return f"{as_of.year}-Q{(as_of.month - 1) // 3 + 1}" if as_of else None
+
+
+def units(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
+    """The org units ``user`` may pick (aggregates scope), tree order."""
+    scope_sql, params = _scope_filter("org_unit_id", visible_units(con, user))
+    return con.execute(f"""select org_unit_id, name, unit_type, parent_id, path, depth, manager_employee_id
+                           from marts.dim_org_unit where {scope_sql} order by path""", params).pl()
+
+
+def people(con: duckdb.DuckDBPyConnection, user: User, unit_id: str | None = None) -> pl.DataFrame:
+    """People ``user`` may see individually (optionally those now in ``unit_id``'s subtree)."""
+    scope_sql, params = _scope_filter("e.employee_id", _individuals(con, user))
+    unit_sql = "true"
+    if unit_id is not None:
+        unit_sql = f"e.org_unit_id in ({_SUBTREE})"
+        params = [*params, unit_id]
+    return con.execute(
+        f"""select e.employee_id, e.full_name, e.title, e.org_unit_id, u.name as unit_name, e.manager_id, e.is_active
+            from marts.dim_employee e left join marts.dim_org_unit u using (org_unit_id)
+            where {scope_sql} and {unit_sql} order by e.full_name""", params).pl()
+
+
+# -- KPI values ------------------------------------------------------------------------------------
+
 def kpi_values(con: duckdb.DuckDBPyConnection, user: User, kpi_key: str, subject_type: str = "employee",
-               period_type: str = "quarter") -> pl.DataFrame:
-    """One KPI per subject and period, for the subjects ``user`` may see."""
+               period_type: str = "quarter", subject_ids: list[str] | None = None) -> pl.DataFrame:
+    """One KPI per subject and period, for the subjects ``user`` may see (``subject_ids`` narrows, never widens)."""
     if subject_type == "employee":
-        if not user.sees_individuals:
-            raise AccessDenied(f"{user.username} ({user.role}) sees aggregates only, not individual KPI values")
-        scope_sql, scope_params = _scope_filter("v.subject_id", visible_employees(con, user))
+        _deny_unless(user.sees_individuals, user, "individual KPI values")
+        scope = visible_employees(con, user)
     elif subject_type == "org_unit":
-        scope_sql, scope_params = _scope_filter("v.subject_id", visible_units(con, user))
+        scope = visible_units(con, user)
     else:
         raise ValueError(f"subject_type must be employee or org_unit, not {subject_type!r}")
+    scope_sql, scope_params = _scope_filter("v.subject_id", scope)
+    narrow_sql, narrow_params = _scope_filter("v.subject_id", set(subject_ids) if subject_ids is not None else None)
     return con.execute(
         f"""select v.kpi_key, k.name_en, k.name_zh, v.subject_type, v.subject_id, v.period_type, v.period_start,
                    v.value, v.numerator, v.denominator, v.record_count
             from marts.fct_kpi_values v join marts.dim_kpi k using (kpi_key)
-            where v.kpi_key = ? and v.subject_type = ? and v.period_type = ? and {scope_sql}
+            where v.kpi_key = ? and v.subject_type = ? and v.period_type = ? and {scope_sql} and {narrow_sql}
             order by v.subject_id, v.period_start""",
-        [kpi_key, subject_type, period_type, *scope_params]).pl()
+        [kpi_key, subject_type, period_type, *scope_params, *narrow_params]).pl()
 
 
-def person_goals(con: duckdb.DuckDBPyConnection, user: User, employee_id: str) -> pl.DataFrame:
-    """A person's goals with their latest progress (target in force, attainment, status, forecast)."""
-    require_employee(con, user, employee_id)
+# -- goals -----------------------------------------------------------------------------------------
+
+_LATEST_GOALS = """
+    current_goals as (
+        select g.*, first.target as original_target
+        from marts.dim_goal g
+        join (select goal_id, target from marts.dim_goal qualify row_number() over (
+                  partition by goal_id order by revision) = 1) as first using (goal_id)
+        qualify row_number() over (partition by g.goal_id order by g.revision desc) = 1),
+    latest as (
+        select * from marts.fct_goal_progress
+        qualify row_number() over (partition by goal_id order by as_of_date desc) = 1)"""
+
+
+def _period_window(con: duckdb.DuckDBPyConnection, period: str) -> tuple[date, date]:
+    rows = con.execute("select min(period_start), max(period_end) from marts.dim_goal where period = ?",
+                       [period]).fetchall()
+    if not rows or rows[0][0] is None:
+        raise ValueError(f"no goals for period {period!r}")
+    return rows[0][0], rows[0][1]
+
+
+def goal_map(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.DataFrame:
+    """The org → person tree for ``period``: one row per node with its goals' worst status and goal count.
+
+    Org nodes carry their objectives' roll-up (rule 9, from the marts); person nodes appear only for users who
+    see individuals, and only people in their scope. Goals in force over the period (yearly objectives for a
+    quarter) belong to it.
+    """
+    start, end = _period_window(con, period)
+    unit_sql, unit_params = _scope_filter("u.org_unit_id", goal_units(con, user))
+    person_sql, person_params = _scope_filter("e.employee_id", _individuals(con, user))
+    severity = ", ".join(f"('{k}', {v})" for k, v in STATUS_SEVERITY.items())
     return con.execute(
-        """with current_goals as (
-               select * from marts.dim_goal
-               where owner_type = 'employee' and owner_id = ?
-               qualify row_number() over (partition by goal_id order by revision desc) = 1),
-           latest as (
-               select * from marts.fct_goal_progress
-               where goal_id in (select goal_id from current_goals)
-               qualify row_number() over (partition by goal_id order by as_of_date desc) = 1)
-           select g.goal_id, g.title, g.kpi_key, g.period, g.weight, g.revision, l.as_of_date, l.actual, l.target,
-                  l.attainment, l.expected_attainment, l.status, l.forecast_value, l.forecast_attainment
-           from current_goals g left join latest l using (goal_id)
-           order by g.period, g.goal_id""", [employee_id]).pl()
+        f"""with {_LATEST_GOALS},
+            severity(status, rank) as (values {severity}),
+            goals as (
+                select g.owner_type, g.owner_id, g.goal_type, l.status, l.attainment, s.rank
+                from current_goals g left join latest l using (goal_id)
+                left join severity s on s.status = coalesce(l.status, 'no_data')
+                where g.period_start <= ? and g.period_end >= ?),
+            by_owner as (
+                select owner_type, owner_id, count(*) as goals, min(rank) as worst_rank,
+                       avg(attainment) filter (where goal_type = 'objective') as objective_attainment
+                from goals group by all),
+            nodes as (
+                select u.org_unit_id as node_id, u.parent_id as parent_node_id, u.name as label,
+                       u.unit_type as node_type, u.path as sort_key, u.org_unit_id as owner_id
+                from marts.dim_org_unit u where {unit_sql}
+                union all
+                select e.employee_id, e.org_unit_id, e.full_name, 'person', u.path || '/' || e.full_name, e.employee_id
+                from marts.dim_employee e join marts.dim_org_unit u using (org_unit_id)
+                where e.is_active and {person_sql} and {unit_sql})
+            select n.node_id, n.parent_node_id, n.label, n.node_type, coalesce(o.goals, 0) as goals,
+                   (select status from severity where rank = o.worst_rank) as status, o.objective_attainment
+            from nodes n
+            left join by_owner o on o.owner_id = n.owner_id
+                and o.owner_type = case when n.node_type = 'person' then 'employee' else 'org_unit' end
+            order by n.sort_key""",
+        [start, end, *unit_params, *person_params, *unit_params]).pl()
 
 
-def scorecards(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.DataFrame:
-    """Scores, ranks and the grade proposal per person; PIP columns for HR only."""
-    if not user.sees_individuals:
-        raise AccessDenied(f"{user.username} ({user.role}) may not see individual scores")
-    scope_sql, scope_params = _scope_filter("s.employee_id", visible_employees(con, user))
+def owner_goals(con: duckdb.DuckDBPyConnection, user: User, owner_type: str, owner_id: str,
+                period: str | None = None) -> pl.DataFrame:
+    """An owner's goals (current revision, original target kept) with their latest progress."""
+    if owner_type == "employee":
+        _deny_unless(user.sees_individuals, user, "individual goals")
+        require_employee(con, user, owner_id)
+    elif owner_type == "org_unit":
+        scope = goal_units(con, user)
+        _deny_unless(scope is None or owner_id in scope, user, f"the goals of unit {owner_id}")
+    else:
+        raise ValueError(f"owner_type must be employee or org_unit, not {owner_type!r}")
+    period_sql, period_params = "true", []
+    if period is not None:
+        start, end = _period_window(con, period)
+        period_sql, period_params = "g.period_start <= ? and g.period_end >= ?", [start, end]
+    return con.execute(
+        f"""with {_LATEST_GOALS}
+            select g.goal_id, g.parent_goal_id, g.goal_type, g.title, g.kpi_key, g.period, g.period_start, g.period_end,
+                   g.weight, g.baseline, g.original_target, g.target, g.revision, l.as_of_date, l.actual,
+                   l.attainment, l.expected_attainment, l.status, l.forecast_value, l.forecast_attainment
+            from current_goals g left join latest l using (goal_id)
+            where g.owner_type = ? and g.owner_id = ? and {period_sql}
+            order by g.period, g.goal_type, g.goal_id""", [owner_type, owner_id, *period_params]).pl()
+
+
+def person_goals(con: duckdb.DuckDBPyConnection, user: User, employee_id: str,
+                 period: str | None = None) -> pl.DataFrame:
+    return owner_goals(con, user, "employee", employee_id, period)
+
+
+def team_goal_matrix(con: duckdb.DuckDBPyConnection, user: User, unit_id: str, period: str) -> pl.DataFrame:
+    """Members now in ``unit_id``'s subtree × their KPI goals in ``period``, with the latest progress."""
+    _deny_unless(user.sees_individuals, user, "team members' goals")
+    unit_scope = visible_units(con, user)
+    _deny_unless(unit_scope is None or unit_id in unit_scope, user, f"unit {unit_id}")
+    members = people(con, user, unit_id)
+    start, end = _period_window(con, period)
+    return con.execute(
+        f"""with {_LATEST_GOALS}
+            select e.employee_id, e.full_name, g.goal_id, g.kpi_key, k.name_en, k.name_zh, k.direction, g.weight,
+                   g.target, l.actual, l.attainment, l.expected_attainment, l.status, l.forecast_attainment
+            from current_goals g
+            join marts.dim_employee e on e.employee_id = g.owner_id
+            join marts.dim_kpi k using (kpi_key)
+            left join latest l using (goal_id)
+            where g.owner_type = 'employee' and g.period_start <= ? and g.period_end >= ?
+              and list_contains(?::varchar[], g.owner_id)
+            order by e.full_name, g.kpi_key""", [start, end, members["employee_id"].to_list()]).pl()
+
+
+def consecutive_declines(con: duckdb.DuckDBPyConnection, user: User, employee_ids: list[str],
+                         min_run: int = 3) -> pl.DataFrame:
+    """People whose goal KPI got worse month over month ``min_run`` times in a row up to the latest month."""
+    _deny_unless(user.sees_individuals, user, "individual KPI values")
+    scope_sql, scope_params = _scope_filter("v.subject_id", visible_employees(con, user))
+    return con.execute(
+        f"""with goal_kpis as (select distinct owner_id as employee_id, kpi_key from marts.dim_goal
+                               where owner_type = 'employee' and kpi_key is not null),
+            monthly as (
+                select v.subject_id as employee_id, v.kpi_key, k.name_en, k.name_zh, v.period_start,
+                       case when k.direction = 'lower_is_better' then -v.value else v.value end as goodness
+                from marts.fct_kpi_values v join marts.dim_kpi k using (kpi_key)
+                join goal_kpis g on g.employee_id = v.subject_id and g.kpi_key = v.kpi_key
+                where v.subject_type = 'employee' and v.period_type = 'month' and {scope_sql}
+                  and list_contains(?::varchar[], v.subject_id)
+                  -- complete months only: a month still running would always look like a decline
+                  and last_day(v.period_start) <= (select max(as_of_date) from marts.fct_goal_progress)),
+            steps as (
+                select *, goodness < lag(goodness) over w as declined,
+                       row_number() over (partition by employee_id, kpi_key order by period_start desc) as recency
+                from monthly window w as (partition by employee_id, kpi_key order by period_start)),
+            runs as (
+                select employee_id, kpi_key, any_value(name_en) as name_en, any_value(name_zh) as name_zh,
+                       -- length of the run of declines ending at the latest month
+                       coalesce(min(recency) filter (where not declined or declined is null), max(recency) + 1) - 1
+                           as declines
+                from steps group by employee_id, kpi_key)
+            select r.*, e.full_name from runs r join marts.dim_employee e using (employee_id)
+            where declines >= ? order by declines desc, full_name""",
+        [*scope_params, employee_ids, min_run]).pl()
+
+
+# -- scores ----------------------------------------------------------------------------------------
+
+def scorecards(con: duckdb.DuckDBPyConnection, user: User, period: str, unit_id: str | None = None) -> pl.DataFrame:
+    """Scores, ranks and the grade proposal per person (optionally those now in ``unit_id``); PIP columns for HR."""
+    _deny_unless(user.sees_individuals, user, "individual scores")
+    scope = visible_employees(con, user)
+    if unit_id is not None:
+        members = set(people(con, user, unit_id)["employee_id"].to_list())
+        scope = members if scope is None else scope & members
+    scope_sql, scope_params = _scope_filter("s.employee_id", scope)
     hr_columns = ", s.consecutive_low_periods, s.pip_candidate" if user.sees_pip else ""
     return con.execute(
-        f"""select s.employee_id, e.full_name, s.period, s.weighted_score, s.rank_in_unit, s.unit_size, s.grade,
-                   s.unit_id{hr_columns}
+        f"""select s.employee_id, e.full_name, e.title, s.period, s.weighted_score, s.rank_in_unit, s.unit_size,
+                   s.grade, s.unit_id, u.name as unit_name{hr_columns}
             from marts.fct_scorecard s join marts.dim_employee e using (employee_id)
+            left join marts.dim_org_unit u on u.org_unit_id = s.unit_id
             where s.period = ? and {scope_sql}
-            order by s.unit_id, s.rank_in_unit""", [period, *scope_params]).pl()
+            order by u.path, s.rank_in_unit""", [period, *scope_params]).pl()
 
+
+def score_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("select distinct period from marts.fct_scorecard order by 1").fetchall()]
+
+
+def calibration(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.DataFrame:
+    """HR only: every score with its department, grade proposal and the consecutive-low / PIP flags."""
+    _deny_unless(user.sees_pip, user, "calibration and PIP flags")
+    return con.execute(
+        """select s.employee_id, e.full_name, e.title, d.name as department, s.period, s.weighted_score,
+                  s.rank_in_unit, s.unit_size, s.grade, s.consecutive_low_periods, s.pip_candidate
+           from marts.fct_scorecard s join marts.dim_employee e using (employee_id)
+           left join marts.dim_org_unit d on d.org_unit_id = s.unit_id
+           where s.period = ? order by d.name, s.rank_in_unit""", [period]).pl()
+
+
+# -- drill-through ---------------------------------------------------------------------------------
+
+def record_link(source_object: str, source: str, record_id: str, label: str, links: dict[str, str]) -> str | None:
+    """A URL shaped like the source system's own, from the configured bases (None for inbox records)."""
+    hubspot = f"https://app.hubspot.com/contacts/{links['hubspot_portal_id']}/record"
+    shapes = {
+        "deal": f"{hubspot}/0-3/{record_id}",
+        "call": f"{hubspot}/0-48/{record_id}",
+        "meeting": f"{hubspot}/0-47/{record_id}",
+        "issue": f"{links['jira_base_url']}/browse/{label}",
+        "version": f"{links['jira_base_url']}/projects/{label.split(' ')[0]}/versions/{record_id.split(':')[0]}",
+        "ticket": f"{links['zendesk_base_url']}/agent/tickets/{record_id}",
+        "rating": f"{links['zendesk_base_url']}/agent/reporting/satisfaction",
+    }
+    return shapes.get(source_object) if source != "inbox" else None
+
+
+def kpi_records(con: duckdb.DuckDBPyConnection, user: User, employee_id: str, kpi_key: str,
+                period_start: date, period_end: date, links: dict[str, str] | tuple, limit: int = 5000) -> pl.DataFrame:
+    """The records behind a person's KPI value in [period_start, period_end]: what made the number.
+
+    ``links`` holds the URL bases (``[dashboards]`` settings: hubspot_portal_id, jira_base_url, zendesk_base_url).
+    """
+    links = dict(links)
+    _deny_unless(user.sees_individuals, user, "individual records")
+    require_employee(con, user, employee_id)
+    frame = con.execute(
+        """select r.event_date, r.source, r.source_object, r.label, r.record_id, r.project_key, r.numerator,
+                  r.denominator, r.value
+           from marts.fct_kpi_records r
+           where r.employee_id = ? and r.kpi_key = ? and r.event_date between ? and ?
+           order by r.event_date, r.record_id limit ?""", [employee_id, kpi_key, period_start, period_end, limit]).pl()
+    urls = [record_link(o, s, r, lb, links) for o, s, r, lb in
+            zip(frame["source_object"], frame["source"], frame["record_id"], frame["label"], strict=True)]
+    return frame.with_columns(pl.Series("link", urls, dtype=pl.Utf8))
+
+
+# -- cross-analysis --------------------------------------------------------------------------------
+
+DIMENSIONS = ("department", "title", "project", "period")
+
+
+def cross_analysis(con: duckdb.DuckDBPyConnection, user: User, kpi_key: str, dimension: str, period_type: str,
+                   period_start: date | None) -> pl.DataFrame:
+    """One KPI compared across a dimension.
+
+    department: the mart's org-unit values (subtree aggregates) of the departments (or a manager's units);
+    project: the mart's per-project values (HR, executives, auditors); title: people's own values with their
+    title (the page plots their distribution; roles that see individuals, within scope); period: the top
+    visible unit's value over every period.
+    """
+    if dimension == "department":
+        scope_sql, params = _scope_filter("v.subject_id", visible_units(con, user))
+        _deny_unless(user.role != "employee", user, "org aggregates")
+        return con.execute(
+            f"""select u.name as group_label, u.unit_type, v.value, v.record_count
+                from marts.fct_kpi_values v join marts.dim_org_unit u on u.org_unit_id = v.subject_id
+                where v.kpi_key = ? and v.subject_type = 'org_unit' and v.period_type = ? and v.period_start = ?
+                  and (u.unit_type = 'department' or ? = 'manager') and {scope_sql}
+                order by v.value desc nulls last""",
+            [kpi_key, period_type, period_start, user.role, *params]).pl()
+    if dimension == "project":
+        _deny_unless(user.role in ("hr", "executive", "auditor"), user, "project aggregates")
+        return con.execute(
+            """select project_key as group_label, value, record_count from marts.fct_kpi_project_values
+               where kpi_key = ? and period_type = ? and period_start = ? order by value desc nulls last""",
+            [kpi_key, period_type, period_start]).pl()
+    if dimension == "title":
+        _deny_unless(user.sees_individuals, user, "individual values by title")
+        scope_sql, params = _scope_filter("v.subject_id", visible_employees(con, user))
+        return con.execute(
+            f"""select e.title as group_label, e.employee_id, e.full_name, v.value, v.record_count
+                from marts.fct_kpi_values v join marts.dim_employee e on e.employee_id = v.subject_id
+                where v.kpi_key = ? and v.subject_type = 'employee' and v.period_type = ? and v.period_start = ?
+                  and {scope_sql}
+                order by e.title, v.value""", [kpi_key, period_type, period_start, *params]).pl()
+    if dimension == "period":
+        _deny_unless(user.role != "employee", user, "org aggregates")
+        top = units(con, user).sort("depth").head(1)
+        if top.is_empty():
+            return pl.DataFrame()
+        return con.execute(
+            """select v.period_start::varchar as group_label, v.value, v.record_count
+               from marts.fct_kpi_values v
+               where v.kpi_key = ? and v.subject_type = 'org_unit' and v.subject_id = ? and v.period_type = ?
+               order by v.period_start""", [kpi_key, top["org_unit_id"][0], period_type]).pl()
+    raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}, not {dimension!r}")
+
+
+def kpi_period_starts(con: duckdb.DuckDBPyConnection, kpi_key: str, period_type: str) -> list[date]:
+    return [r[0] for r in con.execute(
+        """select distinct period_start from marts.fct_kpi_values where kpi_key = ? and period_type = ?
+           order by 1 desc""", [kpi_key, period_type]).fetchall()]
+
+
+# -- data quality and pipeline ---------------------------------------------------------------------
 
 def audit_runs(con: duckdb.DuckDBPyConnection, user: User, limit: int = 20) -> pl.DataFrame:
     """The latest audit runs and their decisions (auditors, HR, executives)."""
-    if not user.sees_quality:
-        raise AccessDenied(f"{user.username} ({user.role}) may not see data-quality reports")
+    _deny_unless(user.sees_quality, user, "data-quality reports")
     return con.execute("select * from audit.runs order by audited_at desc limit ?", [limit]).pl()
+
+
+def audit_results(con: duckdb.DuckDBPyConnection, user: User, run_id: str, failed_only: bool = True) -> pl.DataFrame:
+    """One run's expectation results with what their tables feed (area, KPI domains, pages)."""
+    _deny_unless(user.sees_quality, user, "data-quality reports")
+    return con.execute(
+        f"""select r.suite, f.area_title, r.table_name, r.expectation, r.column_name, r.family, r.severity, r.success,
+                   r.observed_value, r.unexpected_count, r.sample, r.description_en, r.description_zh, r.error,
+                   f.kpi_domains, f.pages
+            from audit.expectation_results r left join audit.suite_feeds f using (suite)
+            where r.run_id = ? and {'not r.success' if failed_only else 'true'}
+            order by r.severity, f.area_title, r.suite, r.expectation""", [run_id]).pl()
+
+
+def check_history(con: duckdb.DuckDBPyConnection, user: User, suite: str, expectation: str,
+                  column_name: str | None) -> pl.DataFrame:
+    _deny_unless(user.sees_quality, user, "data-quality reports")
+    return con.execute(
+        """select audited_at, run_id, success, observed_value, unexpected_count
+           from audit.expectation_results
+           where suite = ? and expectation = ? and column_name is not distinct from ?
+           order by audited_at""", [suite, expectation, column_name]).pl()
+
+
+def checks(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
+    _deny_unless(user.sees_quality, user, "data-quality reports")
+    return con.execute(
+        """select distinct suite, expectation, column_name, severity, description_en, description_zh
+           from audit.expectation_results order by suite, expectation, column_name""").pl()
+
+
+def affected_kpis(con: duckdb.DuckDBPyConnection, user: User, run_id: str) -> pl.DataFrame:
+    """KPIs whose domain is fed by a suite with a failing check in ``run_id``."""
+    _deny_unless(user.sees_quality, user, "data-quality reports")
+    return con.execute(
+        """with failing as (
+               select distinct unnest(f.kpi_domains) as domain, r.suite, r.severity
+               from audit.expectation_results r join audit.suite_feeds f using (suite)
+               where r.run_id = ? and not r.success)
+           select k.kpi_key, k.name_en, k.name_zh, string_agg(distinct failing.suite, ', ') as failing_suites,
+                  bool_or(failing.severity = 'blocking') as blocking
+           from marts.dim_kpi k join failing using (domain) group by all order by k.kpi_key""", [run_id]).pl()
+
+
+def pipeline_loads(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
+    """Last load per API source object: when, status, rows landed, calls, hours since, error."""
+    del user  # operational metadata, no personal data: every role may see it
+    return con.execute(
+        """select source, object, finished_at as last_load, status, rows_landed, calls, rows_quarantined,
+                  round(epoch(now() - finished_at) / 3600.0, 1) as hours_since, error,
+                  sum(rows_landed) over (partition by source, object) as rows_landed_total
+           from pipeline.loads
+           qualify row_number() over (partition by source, object order by started_at desc) = 1
+           order by source, object""").pl()
+
+
+def inbox_files(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
+    del user
+    return con.execute("""select file_name, loaded_at, status, row_count, reason from pipeline.inbox_files
+                          order by loaded_at desc""").pl()
+
+
+def publication(con: duckdb.DuckDBPyConnection) -> dict:
+    rows = con.execute("select run_id, published_at from meta.publication").fetchall()
+    return {"run_id": rows[0][0], "published_at": rows[0][1]} if rows else {}

@@ -210,4 +210,16 @@ def _store(con: duckdb.DuckDBPyConnection, outcome: AuditOutcome, volume_tables:
                  len(outcome.blocking_failures), len(outcome.warning_failures), decision])
     con.executemany("insert into audit.table_counts values (?, ?, ?, ?)",
                     [[outcome.run_id, outcome.audited_at, table, rows] for table, rows in counts])
+    _store_suite_feeds(con)
     con.execute("commit")
+
+
+def _store_suite_feeds(con: duckdb.DuckDBPyConnection) -> None:
+    """What each suite's tables feed (KPI domains, dashboard pages): the data-quality page reads it."""
+    from expectations.report import AREAS, area_of_suites
+
+    con.execute("""create or replace table audit.suite_feeds (
+        suite varchar, area varchar, area_title varchar, kpi_domains varchar[], pages varchar[])""")
+    con.executemany("insert into audit.suite_feeds values (?, ?, ?, ?, ?)",
+                    [[suite, area, AREAS[area][0], AREAS[area][1], AREAS[area][2]]
+                     for suite, area in sorted(area_of_suites().items())])

@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
+# the load log, so the dashboards' pipeline page can say what was landed when (not the raw records themselves)
+PIPELINE_TABLES = {"raw_meta.loads": "pipeline.loads", "raw_meta.inbox_files": "pipeline.inbox_files"}
 
 
 @dataclass
@@ -56,6 +58,13 @@ def publish(build: Path, serving: Path, run_id: str) -> Publication:
             con.execute(f"create schema if not exists {schema}")
             con.execute(f"create table {schema}.{table} as select * from build.{schema}.{table}")
             tables[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
+        con.execute("create schema if not exists pipeline")
+        present = {f"{s}.{t}" for s, t in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'build'").fetchall()}
+        for source_table, target in PIPELINE_TABLES.items():
+            if source_table in present:
+                con.execute(f"create table {target} as select * from build.{source_table}")
+                tables[target] = con.execute(f"select count(*) from {target}").fetchall()[0][0]
         con.execute("create schema if not exists meta")
         con.execute("create table meta.publication (run_id varchar, published_at timestamptz)")
         con.execute("insert into meta.publication values (?, ?)", [run_id, datetime.now(UTC)])

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
 import logging
+import os
+import subprocess
 import sys
 import time
 from datetime import date
@@ -16,6 +20,19 @@ from rich.table import Table
 from orchestration import settings
 
 console = Console(stderr=False)
+
+
+def _demo_accounts(sandbox: Path) -> None:
+    """Dashboard accounts for the simulated company, one per role; passwords written once to a 0600 file."""
+    from dashboards.auth import create_demo_accounts
+    from sandbox.generator import demo_people_path
+
+    people = json.loads(demo_people_path(sandbox).read_text())
+    create_demo_accounts(settings.accounts_path(), people, demo_accounts_file())
+
+
+def demo_accounts_file() -> Path:
+    return settings.northstar_home() / "demo-accounts.txt"
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -35,6 +52,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             seeded = apply_defects(sandbox, inbox, parse(args.defects))
             counts |= {f"defect.{name}": len(keys) for name, keys in seeded.items()}
     state = generator.load_state(sandbox)
+    if not args.next_day:
+        _demo_accounts(sandbox)
     table = Table("source object / inbox file", "record versions / rows", title="Simulated")
     for name, n in sorted(counts.items()):
         table.add_row(name, f"{n:,}")
@@ -135,6 +154,9 @@ def print_audit(outcome) -> None:
 def cmd_bench(args: argparse.Namespace) -> int:
     from orchestration.bench import run_bench, save
 
+    if args.pages:
+        return _bench_pages()
+
     folder = Path(args.folder) if args.folder else settings.northstar_home() / "bench" / args.tier
     result = run_bench(args.tier, args.seed, folder.resolve(), lambda msg: console.print(f"[dim]…[/dim] {msg}"))
     table = Table("run", "wall time (s)", "rows landed", "API calls", "extract (s)", "dbt (s)", "audit (s)",
@@ -149,6 +171,65 @@ def cmd_bench(args: argparse.Namespace) -> int:
     console.print(f"simulate {result.simulate_seconds:.1f}s · extract {rates}")
     console.print(f"peak memory: pipeline {result.peak_rss_mb:,.0f} MB, dbt {result.peak_child_rss_mb:,.0f} MB")
     console.print(f"figures saved to {save(result, folder)}")
+    return 0
+
+
+def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
+    app = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+    return [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+            "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+            "--client.toolbarMode", "viewer"]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    port = args.port or settings.load_settings().dashboards.port
+    if not settings.serving_path().exists():
+        console.print("[yellow]nothing is published yet[/yellow]: run `northstar refresh` first")
+    console.print(f"Dashboards: [bold]http://{args.address}:{port}[/bold] (data in {settings.northstar_home()})")
+    if demo_accounts_file().exists():
+        table = Table("username", "password", "role", "employee", title="Demo accounts")
+        for line in demo_accounts_file().read_text().splitlines()[1:]:
+            table.add_row(*line.split("\t"))
+        console.print(table)
+    env = {**os.environ, "NORTHSTAR_HOME": str(settings.northstar_home())}
+    try:
+        return subprocess.call(streamlit_command(port, args.address), env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    from dashboards.auth import add_account, load_accounts
+
+    path = settings.accounts_path()
+    if args.action == "add" and not (args.username and args.role):
+        raise ValueError("`northstar accounts add` needs a username and --role")
+    if args.action == "list":
+        table = Table("username", "role", "employee", "e-mail", title=str(path))
+        for account in load_accounts(path).values():
+            table.add_row(account.username, account.role, account.employee_id or "-", account.email or "-")
+        console.print(table)
+        return 0
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
+    if len(password) < 8:
+        raise ValueError("a password needs at least 8 characters")
+    add_account(path, args.username, args.role, password, args.employee_id, args.email)
+    console.print(f"account {args.username} ({args.role}) saved in {path}")
+    return 0
+
+
+def _bench_pages() -> int:
+    from dashboards.bench import bench_pages
+
+    figures = bench_pages(settings.northstar_home())
+    table = Table("role", "page", "cold cache (ms)", "warm cache (ms)", title="Dashboard render times (server side)")
+    for row in figures["pages"]:
+        table.add_row(row["role"], row["page"], f"{row['cold_ms']:.0f}", f"{row['warm_ms']:.0f}")
+    console.print(table)
+    path = settings.northstar_home() / "bench-pages.json"
+    path.write_text(json.dumps(figures, indent=2))
+    console.print(f"figures saved to {path}")
     return 0
 
 
@@ -182,7 +263,21 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--tier", default="small", choices=["small", "medium", "large"])
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--folder", help="where to simulate (default $NORTHSTAR_HOME/bench/<tier>; wiped first)")
+    bench.add_argument("--pages", action="store_true",
+                       help="time every dashboard page for every role on the data already in $NORTHSTAR_HOME")
     bench.set_defaults(func=cmd_bench)
+    serve = sub.add_parser("serve", help="serve the dashboards (Streamlit) on the published data")
+    serve.add_argument("--port", type=int, help="default: [dashboards] port in northstar.toml")
+    serve.add_argument("--address", default="127.0.0.1", help="interface to listen on (default loopback only)")
+    serve.set_defaults(func=cmd_serve)
+    acc = sub.add_parser("accounts", help="dashboard sign-in accounts: list, or add one (password prompted)")
+    acc.add_argument("action", choices=["list", "add"])
+    acc.add_argument("username", nargs="?")
+    acc.add_argument("--role", choices=["employee", "manager", "hr", "executive", "auditor"])
+    acc.add_argument("--employee-id", help="the HR employee id (employees and managers)")
+    acc.add_argument("--email", help="matched against the identity provider's e-mail when auth = oidc")
+    acc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    acc.set_defaults(func=cmd_accounts)
     return parser
 
 

@@ -26,6 +26,18 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    port: int = 8501
+    language: str = "en"                # default UI language: en or zh
+    max_rows: int = 5000                # rows a table shows, and exports (same limit)
+    cache_ttl_seconds: int = 600        # query cache; a new publication changes the key sooner
+    auth: str = "local"                 # local (hashed accounts file) or oidc (st.login)
+    hubspot_portal_id: str = "0000000"  # drill-through links, shaped like the source systems' URLs
+    jira_base_url: str = "https://example.atlassian.net"
+    zendesk_base_url: str = "https://example.zendesk.com"
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: str = "Asia/Shanghai"
     attainment_cap: float = 1.5
@@ -39,10 +51,14 @@ class Settings:
     jira_story_points_field: str = "customfield_10016"
     as_of_date: str = ""  # "" = the newest date in the data; YYYY-MM-DD pins progress to a day
     http: HttpSettings = HttpSettings()
+    dashboards: DashboardSettings = DashboardSettings()
 
     def dbt_vars(self) -> dict[str, object]:
         """The settings dbt models read with ``var()``."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "http"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NESTED}
+
+
+NESTED = {"http": HttpSettings, "dashboards": DashboardSettings}
 
 
 def _coerce(value: str, like: object) -> object:
@@ -57,21 +73,25 @@ def _file_values() -> dict:
 
 
 def load_settings() -> Settings:
-    """Settings from ``northstar.toml`` overridden by ``NORTHSTAR_<KEY>`` / ``NORTHSTAR_HTTP_<KEY>``."""
+    """Settings from ``northstar.toml`` overridden by ``NORTHSTAR_<KEY>`` / ``NORTHSTAR_<SECTION>_<KEY>``."""
     raw = dict(_file_values())
-    http_raw = dict(raw.pop("http", {}))
-    defaults, http_defaults = Settings(), HttpSettings()
-    for f in fields(HttpSettings):
-        env = os.environ.get(f"NORTHSTAR_HTTP_{f.name.upper()}")
-        if env is not None:
-            http_raw[f.name] = _coerce(env, getattr(http_defaults, f.name))
+    sections: dict[str, object] = {}
+    for name, cls in NESTED.items():
+        section_raw = dict(raw.pop(name, {}))
+        section_defaults = cls()
+        for f in fields(cls):
+            env = os.environ.get(f"NORTHSTAR_{name.upper()}_{f.name.upper()}")
+            if env is not None:
+                section_raw[f.name] = _coerce(env, getattr(section_defaults, f.name))
+        sections[name] = cls(**section_raw)
+    defaults = Settings()
     for f in fields(Settings):
-        if f.name == "http":
+        if f.name in NESTED:
             continue
         env = os.environ.get(f"NORTHSTAR_{f.name.upper()}")
         if env is not None:
             raw[f.name] = _coerce(env, getattr(defaults, f.name))
-    return Settings(**raw, http=HttpSettings(**http_raw))
+    return Settings(**raw, **sections)
 
 
 def northstar_home() -> Path:
@@ -112,6 +132,17 @@ def reports_dir() -> Path:
     path = northstar_home() / "reports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def logs_dir() -> Path:
+    path = northstar_home() / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def accounts_path() -> Path:
+    """Dashboard sign-in accounts (hashed passwords), outside the serving database."""
+    return northstar_home() / "accounts.json"
 
 
 def sandbox_dir() -> Path:

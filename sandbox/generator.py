@@ -80,7 +80,28 @@ def simulate(sandbox: Path, inbox: Path, tier: str = "small", seed: int = 42,
     state = SandboxState(tier, seed, history_end.isoformat(), history_end.isoformat())
     counts |= drop_files(company, state, inbox, since=None)
     save_state(sandbox, state)
+    write_demo_people(company, sandbox, history_end)
     return counts
+
+
+def demo_people_path(sandbox: Path) -> Path:
+    return sandbox / "demo_people.json"
+
+
+def write_demo_people(company: Company, sandbox: Path, on: date) -> dict[str, str]:
+    """Pick the people the demo accounts sign in as: the CEO, a sales team lead with a team, one of their reports."""
+    active = [p for p in company.people if p.active_on(on)]
+    ceo = next(p for p in active if p.level == 3)
+    members_by_unit: dict[str, list] = defaultdict(list)
+    for p in active:
+        if p.level == 0:
+            members_by_unit[p.unit_on(on)].append(p)
+    leads = sorted((p for p in active if p.level == 1), key=lambda p: (p.role != "sales", p.employee_id))
+    lead = next(p for p in leads if len(members_by_unit[p.unit_on(on)]) >= 3)
+    member = sorted(members_by_unit[lead.unit_on(on)], key=lambda p: p.employee_id)[0]
+    people = {"executive": ceo.employee_id, "manager": lead.employee_id, "employee": member.employee_id}
+    demo_people_path(sandbox).write_text(json.dumps(people, indent=2))
+    return people
 
 
 def next_day(sandbox: Path, inbox: Path) -> dict[str, int]:

@@ -27,8 +27,11 @@ def small_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def refreshed_company(small_company: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The small company after one clean `northstar refresh` (read-only for tests: copy before changing).
 
-    Returns the home and what the command printed.
+    Returns the home and what the command printed. NORTHSTAR_TEST_REFRESHED_HOME names an already-refreshed
+    home to use instead (to iterate on dashboard tests without a refresh; CI never sets it).
     """
+    if os.environ.get("NORTHSTAR_TEST_REFRESHED_HOME"):
+        return Path(os.environ["NORTHSTAR_TEST_REFRESHED_HOME"]), ""
     home = tmp_path_factory.mktemp("refreshed") / "home"
     shutil.copytree(small_company, home)
     env = os.environ | {"NORTHSTAR_HOME": str(home), "COLUMNS": "200"}

@@ -5,6 +5,7 @@ check per suite and severity on the asset the suite validates; blocking ones are
 so a failure stops the run before ``serving/northstar`` is published.
 """
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import (
@@ -96,7 +97,8 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
         except PublishRefused as exc:
             write_status(serving, last_attempt={"run_id": context.run_id, "decision": "blocked", "error": str(exc)})
             raise
-        write_status(serving, last_published={"run_id": context.run_id, "tables": len(publication.tables)})
+        write_status(serving, last_published={"run_id": context.run_id, "tables": len(publication.tables),
+                                              "published_at": datetime.now(UTC).isoformat()})
         return MaterializeResult(metadata={"tables": len(publication.tables),
                                            "mart_rows": sum(n for t, n in publication.tables.items()
                                                             if t.startswith("marts."))})

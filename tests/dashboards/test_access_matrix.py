@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import duckdb
+import polars as pl
 import pytest
 
 from dashboards import queries
@@ -88,3 +91,149 @@ def test_pip_flags_reach_hr_only_and_scores_never_reach_auditors_or_executives(s
     assert queries.audit_runs(serving, User("audit", "auditor")).height >= 1
     with pytest.raises(AccessDenied):
         queries.audit_runs(serving, User("emp", "employee", people["member"]))
+
+
+# -- every page's queries × every role × the filter choices a page offers (and crafted ones it does not) ---------
+
+LINKS = {"hubspot_portal_id": "1", "jira_base_url": "https://j", "zendesk_base_url": "https://z"}
+
+
+def _allowed(query, *args, **kwargs):
+    """The query's rows, or None when the role is refused (AccessDenied): refusing is also in scope."""
+    try:
+        return query(*args, **kwargs)
+    except AccessDenied:
+        return None
+
+
+def _assert_people_in_scope(frame, scope, columns=("employee_id", "subject_id")):
+    if frame is None or scope is None:
+        return
+    for column in columns:
+        if column in frame.columns:
+            assert set(frame[column].drop_nulls()) <= scope, (column, set(frame[column]) - scope)
+
+
+def _assert_units_in_scope(frame, scope, column):
+    if frame is None or scope is None or column not in frame.columns:
+        return
+    assert set(frame[column].drop_nulls()) <= scope, set(frame[column]) - scope
+
+
+def _everyone(serving):
+    return [r[0] for r in serving.execute("select employee_id from marts.dim_employee").fetchall()]
+
+
+def _every_unit(serving):
+    return [r[0] for r in serving.execute("select org_unit_id from marts.dim_org_unit").fetchall()]
+
+
+def test_goal_map_and_goals_stay_in_scope(serving, people):
+    periods = queries.goal_periods(serving)
+    for user in users(people):
+        scope = visible_employees(serving, user) if user.sees_individuals else set()
+        goal_units = queries.goal_units(serving, user)
+        for period in periods:
+            nodes = queries.goal_map(serving, user, period)
+            persons = nodes.filter(nodes["node_type"] == "person")
+            assert scope is None or set(persons["node_id"]) <= scope
+            _assert_units_in_scope(nodes.filter(nodes["node_type"] != "person"), goal_units, "node_id")
+        # every goal owner a crafted request could name: only the ones in scope answer
+        for employee_id in _everyone(serving):
+            goals = _allowed(queries.owner_goals, serving, user, "employee", employee_id)
+            if goals is not None:
+                assert scope is None or employee_id in scope, (user, employee_id)
+        for unit_id in _every_unit(serving):
+            goals = _allowed(queries.owner_goals, serving, user, "org_unit", unit_id)
+            if goals is not None:
+                assert goal_units is None or unit_id in goal_units, (user, unit_id)
+    auditor_nodes = queries.goal_map(serving, User("audit", "auditor"), periods[-1])
+    assert auditor_nodes.filter(auditor_nodes["node_type"] == "person").is_empty()
+    member_nodes = queries.goal_map(serving, User("emp", "employee", people["member"]), periods[-1])
+    assert set(member_nodes.filter(member_nodes["node_type"] == "person")["node_id"]) == {people["member"]}
+
+
+def test_team_view_stays_in_scope_for_every_unit(serving, people):
+    period = queries.current_quarter(serving)
+    for user in users(people):
+        scope = visible_employees(serving, user)
+        units = queries.visible_units(serving, user)
+        for unit_id in _every_unit(serving):
+            matrix = _allowed(queries.team_goal_matrix, serving, user, unit_id, period)
+            if matrix is None:
+                continue
+            assert user.sees_individuals and (units is None or unit_id in units), (user, unit_id)
+            _assert_people_in_scope(matrix, scope)
+            members = matrix["employee_id"].unique().to_list()
+            _assert_people_in_scope(queries.scorecards(serving, user, period, unit_id), scope)
+            # a crafted employee list with everyone in it still returns only people in scope
+            _assert_people_in_scope(queries.consecutive_declines(serving, user, _everyone(serving), min_run=1), scope)
+            assert set(members) <= set(queries.people(serving, user, unit_id)["employee_id"])
+    lead = User("lead", "manager", people["lead"])
+    assert queries.team_goal_matrix(serving, lead, people["team"], period).height > 0
+    with pytest.raises(AccessDenied):
+        queries.team_goal_matrix(serving, lead, next(u for u in _every_unit(serving)
+                                                     if u not in queries.visible_units(serving, lead)), period)
+
+
+def test_person_view_and_drill_through_stay_in_scope(serving, people):
+    for user in users(people):
+        scope = visible_employees(serving, user) if user.sees_individuals else set()
+        listed = queries.people(serving, user)
+        assert scope is None or set(listed["employee_id"]) <= scope
+        for employee_id in [people["member"], people["lead"], people["head"], people["outsider"]]:
+            for kpi in KPIS:
+                records = _allowed(queries.kpi_records, serving, user, employee_id, kpi, date(2025, 1, 1),
+                                   date(2027, 1, 1), LINKS)
+                if records is not None:
+                    assert scope is None or employee_id in scope, (user, employee_id)
+                narrowed = _allowed(queries.kpi_values, serving, user, kpi, "employee", "month",
+                                    subject_ids=[employee_id, people["outsider"]])
+                _assert_people_in_scope(narrowed, scope)
+
+
+def test_drill_through_records_make_the_number(serving, people):
+    """The records behind a value are the ones that sum to it (sum KPIs), with links shaped per source."""
+    hr = User("hr", "hr")
+    row = serving.execute(
+        """select subject_id, period_start, value, record_count from marts.fct_kpi_values
+           where kpi_key = 'delivery_story_points_done' and subject_type = 'employee' and period_type = 'quarter'
+           order by record_count desc limit 1""").fetchall()[0]
+    records = queries.kpi_records(serving, hr, row[0], "delivery_story_points_done", row[1],
+                                  date(row[1].year + (row[1].month + 2) // 12, (row[1].month + 2) % 12 + 1, 1)
+                                  - timedelta(days=1), LINKS)
+    assert records.height == row[3]
+    assert records["value"].sum() == pytest.approx(row[2])
+    assert all(link.startswith("https://j/browse/") for link in records["link"])
+
+
+def test_cross_analysis_stays_in_scope_for_every_filter(serving, people):
+    for user in users(people):
+        scope = visible_employees(serving, user) if user.sees_individuals else set()
+        units = queries.visible_units(serving, user)
+        for dimension in queries.DIMENSIONS:
+            for period_type in ("month", "quarter", "year"):
+                starts = queries.kpi_period_starts(serving, KPIS[1], period_type)
+                frame = _allowed(queries.cross_analysis, serving, user, KPIS[1], dimension, period_type, starts[0])
+                if frame is None:
+                    continue
+                assert not (dimension == "title" and not user.sees_individuals)
+                assert not (dimension == "project" and user.role in ("employee", "manager"))
+                _assert_people_in_scope(frame, scope)
+                if dimension == "department" and units is not None:
+                    names = {r[0] for r in serving.execute(
+                        "select name from marts.dim_org_unit where list_contains(?, org_unit_id)",
+                        [sorted(units)]).fetchall()}
+                    assert set(frame["group_label"]) <= names
+
+
+def test_calibration_quality_and_pipeline_by_role(serving, people):
+    period = queries.score_periods(serving)[-1]
+    for user in users(people):
+        calibration = _allowed(queries.calibration, serving, user, period)
+        assert (calibration is not None) == (user.role == "hr")
+        run_id = queries.audit_runs(serving, User("a", "auditor"))["run_id"][0]
+        quality = _allowed(queries.audit_results, serving, user, run_id, failed_only=False)
+        assert (quality is not None) == (user.role in ("hr", "executive", "auditor"))
+        assert queries.pipeline_loads(serving, user).height > 0
+    assert queries.calibration(serving, User("hr", "hr"), period)["pip_candidate"].dtype == pl.Boolean

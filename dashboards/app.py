@@ -1,0 +1,84 @@
+"""Northstar dashboards: the entry point (``northstar serve`` runs ``streamlit run`` on this file).
+
+It only frames the pages: language switch, sign-in, the pages the signed-in role may open, the banner when
+the data shown is older than the last (blocked) refresh attempt. Pages live in ``dashboards/pages/``; every
+query goes through ``dashboards/queries.py`` with the signed-in user.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import auth, serving
+from dashboards.access import User
+from dashboards.i18n import LANGUAGES, t
+from dashboards.navigation import PAGES
+from dashboards.ui import lang, tr
+from orchestration import settings
+from orchestration.settings import load_settings
+
+
+def language_switch() -> None:
+    choice = st.sidebar.selectbox(t("language", lang()), list(LANGUAGES), format_func=LANGUAGES.get,
+                                  index=list(LANGUAGES).index(lang()), key="language_choice")
+    st.session_state["lang"] = choice
+
+
+def sign_in() -> User | None:
+    """The signed-in user, or None after drawing the sign-in form."""
+    if "user" in st.session_state:
+        return st.session_state["user"]
+    accounts = settings.accounts_path()
+    if load_settings().dashboards.auth == "oidc":
+        if not st.user.is_logged_in:
+            st.button(tr("sign_in_oidc"), on_click=st.login)
+            return None
+        user = auth.user_for_email(accounts, st.user.email)
+        if user is None:
+            st.error(tr("no_account"))
+            return None
+        st.session_state["user"] = user
+        return user
+    st.title(tr("app_title"))
+    with st.form("sign_in"):
+        username = st.text_input(tr("username"), key="sign_in_username")
+        password = st.text_input(tr("password"), type="password", key="sign_in_password")
+        submitted = st.form_submit_button(tr("sign_in"))
+    if submitted:
+        try:
+            user = auth.authenticate(accounts, username, password)
+        except auth.AccountsError as exc:
+            st.error(str(exc))
+            return None
+        if user is None:
+            st.error(tr("bad_credentials"))
+            return None
+        st.session_state["user"] = user
+        st.rerun()
+    return None
+
+
+def sign_out() -> None:
+    for key in ("user", "person_id", "unit_id"):
+        st.session_state.pop(key, None)
+    if load_settings().dashboards.auth == "oidc" and st.user.is_logged_in:
+        st.logout()
+
+
+def main() -> None:
+    st.set_page_config(page_title="Northstar", page_icon="⭐", layout="wide")
+    language_switch()
+    user = sign_in()
+    if user is None:
+        return
+    st.sidebar.markdown(f"**{tr('signed_in_as')}** {user.username} · {tr(user.role)}")
+    st.sidebar.button(tr("sign_out"), on_click=sign_out)
+    if serving.version_key() is None:
+        st.warning(tr("no_serving"))
+        return
+    pages = [st.Page(path, title=tr(key), url_path=path.split("/")[-1].removesuffix(".py"))
+             for key, (path, roles) in PAGES.items() if user.role in roles]
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,57 @@
+"""Server-side render time of every dashboard page for every role, on the data already published.
+
+Each page is run through Streamlit's AppTest (the same script run a browser session triggers, without the
+network): once with an empty query cache (queries included) and once warm. Signs in as the demo accounts.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+from dashboards.auth import load_accounts
+from dashboards.navigation import PAGES
+
+APP = Path(__file__).resolve().parent / "app.py"
+REPEATS = 3
+
+
+def _render_ms(user, page: str) -> tuple[float, float]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    at = AppTest.from_file(str(APP), default_timeout=600)
+    at.session_state["user"] = user
+    at.run()  # the landing page; its time is not counted
+    st.cache_data.clear()
+    started = time.perf_counter()
+    at.switch_page(page).run()
+    cold = (time.perf_counter() - started) * 1000
+    if at.exception:
+        raise RuntimeError(f"{page} failed for {user.role}: {at.exception[0].value}")
+    warm_runs = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        at.run()
+        warm_runs.append((time.perf_counter() - started) * 1000)
+    return cold, statistics.median(warm_runs)
+
+
+def bench_pages(home: Path) -> dict:
+    os.environ["NORTHSTAR_HOME"] = str(home)
+    from orchestration import settings
+
+    accounts = load_accounts(settings.accounts_path())
+    demo = {a.role: a.user() for a in accounts.values() if a.username.startswith("demo-")}
+    rows = []
+    for key, (page, roles) in PAGES.items():
+        for role in roles:
+            if role not in demo:
+                continue
+            cold, warm = _render_ms(demo[role], page)
+            rows.append({"page": key.removeprefix("page_"), "role": role, "cold_ms": round(cold, 1),
+                         "warm_ms": round(warm, 1)})
+    return {"home": str(home), "pages": rows}

@@ -1,0 +1,197 @@
+"""Chinese and English for every label, status and column the dashboards show; numbers and dates per locale.
+
+KPI names come from the marts (``dim_kpi.name_en`` / ``name_zh``); everything else is here. A missing key
+raises in tests (``tests/dashboards/test_i18n.py`` checks both languages cover the same keys).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+LABELS: dict[str, tuple[str, str]] = {
+    # app frame
+    "app_title": ("Northstar performance", "北极星绩效"),
+    "language": ("Language", "语言"),
+    "sign_in": ("Sign in", "登录"),
+    "sign_out": ("Sign out", "退出登录"),
+    "username": ("Username", "用户名"),
+    "password": ("Password", "密码"),
+    "bad_credentials": ("Unknown user or wrong password.", "用户名或密码错误。"),
+    "no_account": ("Your identity has no Northstar account; ask HR to add one.", "您的身份没有北极星账户，请联系人力资源部添加。"),
+    "sign_in_oidc": ("Sign in with your company account", "使用公司账户登录"),
+    "signed_in_as": ("Signed in as", "当前用户"),
+    "role": ("Role", "角色"),
+    "no_serving": ("No published data yet: run `northstar refresh`.", "尚无已发布的数据：请运行 `northstar refresh`。"),
+    "published_at": ("Data published", "数据发布时间"),
+    "stale_banner": ("The data shown is from the last good refresh ({published}). The refresh of {attempted} was "
+                     "blocked by the audit: {failures}.",
+                     "当前显示的是上一次合格刷新（{published}）的数据。{attempted} 的刷新未通过数据稽核而被拦截：{failures}。"),
+    "access_denied": ("You do not have access to this view.", "您无权查看此页面。"),
+    "download_csv": ("Download CSV", "下载 CSV"),
+    "download_xlsx": ("Download XLSX", "下载 XLSX"),
+    "rows_limited": ("Showing the first {n} rows (exports carry the same rows).", "仅显示前 {n} 行（导出内容相同）。"),
+    "nothing_here": ("Nothing to show for this selection.", "此选择下没有数据。"),
+    # pages
+    "page_goal_map": ("Goal map", "目标地图"),
+    "page_team": ("Team view", "团队视图"),
+    "page_person": ("Person view", "个人视图"),
+    "page_cross": ("Cross-analysis", "交叉分析"),
+    "page_calibration": ("Calibration", "绩效校准"),
+    "page_quality": ("Data quality", "数据质量"),
+    "page_pipeline": ("Pipeline status", "管道状态"),
+    # filters
+    "period": ("Period", "周期"),
+    "period_type": ("Period type", "周期类型"),
+    "unit": ("Org unit", "组织单元"),
+    "person": ("Person", "人员"),
+    "kpi": ("KPI", "指标"),
+    "dimension": ("Compare by", "对比维度"),
+    "open_node": ("Open a node", "打开节点"),
+    "goal": ("Goal", "目标"),
+    "check": ("Check", "检查项"),
+    "month": ("Month", "月"),
+    "quarter": ("Quarter", "季度"),
+    "year": ("Year", "年"),
+    "department": ("Department", "部门"),
+    "title": ("Title", "职位"),
+    "project": ("Project", "项目"),
+    # columns
+    "employee_id": ("Employee ID", "员工编号"),
+    "full_name": ("Name", "姓名"),
+    "goal_id": ("Goal ID", "目标编号"),
+    "goal_title": ("Goal", "目标"),
+    "goal_type": ("Type", "类型"),
+    "owner": ("Owner", "负责人"),
+    "weight": ("Weight %", "权重 %"),
+    "baseline": ("Baseline", "基线"),
+    "target": ("Target", "目标值"),
+    "original_target": ("Original target", "原始目标值"),
+    "revision": ("Revision", "修订版本"),
+    "actual": ("Actual", "实际值"),
+    "attainment": ("Attainment", "达成率"),
+    "expected_attainment": ("Expected by now", "当前应达成"),
+    "forecast_value": ("Forecast", "预测值"),
+    "forecast_attainment": ("Forecast attainment", "预测达成率"),
+    "status": ("Status", "状态"),
+    "as_of_date": ("As of", "截至"),
+    "value": ("Value", "数值"),
+    "numerator": ("Counts toward", "计入分子"),
+    "denominator": ("Out of", "计入分母"),
+    "trend": ("Trend", "趋势"),
+    "records": ("Records", "记录数"),
+    "record": ("Record", "记录"),
+    "source": ("Source", "来源"),
+    "event_date": ("Date", "日期"),
+    "link": ("Link", "链接"),
+    "score": ("Score", "得分"),
+    "rank": ("Rank in unit", "单元内排名"),
+    "unit_size": ("Unit size", "单元人数"),
+    "grade": ("Proposed grade", "建议等级"),
+    "consecutive_low": ("Consecutive low quarters", "连续低分季度"),
+    "pip_candidate": ("PIP candidate", "绩效改进计划候选"),
+    "members": ("Members", "成员"),
+    "warnings": ("Early warnings", "预警"),
+    "ahead": ("Ahead", "领先"),
+    "behind": ("Behind", "落后"),
+    "warning_status": ("{name}: {goal} is {status}", "{name}：{goal} {status}"),
+    "warning_decline": ("{name}: {kpi} fell {n} months in a row", "{name}：{kpi} 连续 {n} 个月下降"),
+    "distribution": ("Distribution", "分布"),
+    "comparison": ("Comparison", "对比"),
+    "median_of_people": ("Median of people's values", "个人数值的中位数"),
+    "people": ("People", "人数"),
+    "grade_counts": ("Forced-distribution proposal (a calibration aid, not a verdict)", "强制分布建议（校准参考，并非结论）"),
+    "not_ranked": ("not ranked (unit too small)", "不参与排名（单元人数过少）"),
+    "latest_run": ("Latest audit run", "最近一次稽核"),
+    "decision": ("Decision", "结论"),
+    "checks": ("Checks", "检查数"),
+    "failed_blocking": ("Blocking failures", "阻断性失败"),
+    "failed_warning": ("Warnings", "警告"),
+    "failures_by_source": ("Failures by source", "按来源的失败项"),
+    "check_history": ("History of a check", "检查项历史"),
+    "affected_kpis": ("KPIs fed by failing tables", "受影响的指标"),
+    "data_docs": ("Great Expectations Data Docs", "Great Expectations 数据文档"),
+    "auditor_report": ("Auditor summary report", "稽核摘要报告"),
+    "suite": ("Suite", "检查套件"),
+    "table_name": ("Table", "表"),
+    "severity": ("Severity", "严重程度"),
+    "success": ("Passed", "通过"),
+    "unexpected_count": ("Failing rows", "不合格行数"),
+    "sample": ("Sample of failing keys", "不合格记录样本"),
+    "description": ("Description", "说明"),
+    "audited_at": ("Audited at", "稽核时间"),
+    "object": ("Object", "对象"),
+    "last_load": ("Last load", "最近加载"),
+    "rows_landed": ("Rows landed", "新增行数"),
+    "calls": ("API calls", "API 调用"),
+    "freshness": ("Hours since last load", "距上次加载（小时）"),
+    "error": ("Error", "错误"),
+    "file_name": ("File", "文件"),
+    "reason": ("Reason", "原因"),
+    "last_attempt": ("Last refresh attempt", "最近一次刷新尝试"),
+    "inbox_files": ("Inbox files", "收件箱文件"),
+    "api_loads": ("API loads", "API 加载"),
+    "blocked": ("blocked", "已拦截"),
+    "publish": ("published", "已发布"),
+    # statuses and enumerations
+    "achieved": ("achieved", "已达成"),
+    "on_track": ("on track", "正常"),
+    "at_risk": ("at risk", "有风险"),
+    "off_track": ("off track", "偏离"),
+    "no_data": ("no data", "无数据"),
+    "objective": ("objective", "目标"),
+    "key_result": ("key result", "关键结果"),
+    "employee": ("employee", "员工"),
+    "manager": ("manager", "经理"),
+    "hr": ("HR", "人力资源"),
+    "executive": ("executive", "高管"),
+    "auditor": ("auditor", "审计员"),
+    "company": ("company", "公司"),
+    "team": ("team", "团队"),
+    "blocking": ("blocking", "阻断"),
+    "warning": ("warning", "警告"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The label ``key`` in ``lang`` (en/zh), with ``{placeholders}`` filled in."""
+    en, zh = LABELS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
+def status_label(status: str | None, lang: str) -> str:
+    return t(status, lang) if status in LABELS else (status or "")
+
+
+def kpi_name(row: dict, lang: str) -> str:
+    return row["name_zh"] if lang == "zh" else row["name_en"]
+
+
+def format_number(value: float | int | None, lang: str, decimals: int = 1) -> str:
+    """Thousands grouped, as both locales write them (1,234.5); Chinese large numbers in 万 and 亿."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if lang == "zh" and abs(value) >= 100_000_000:
+        return f"{value / 100_000_000:,.{decimals}f}亿"
+    if lang == "zh" and abs(value) >= 10_000:
+        return f"{value / 10_000:,.{decimals}f}万"
+    return f"{value:,.{decimals}f}"
+
+
+def format_percent(value: float | None, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value * 100:.0f}%"
+
+
+def format_date(value: date | datetime | None, lang: str) -> str:
+    if value is None:
+        return "–"
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.strftime("%d %b %Y")

@@ -1,0 +1,78 @@
+"""Data quality (auditors): the latest audit run, failures by source with samples, each check's history,
+the KPIs the failing tables feed, and the way to the Data Docs and the auditor's report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from dashboards import serving
+from dashboards.access import AccessDenied
+from dashboards.ui import denied, lang, localise, page_header, page_view, query, table, tr, when
+
+user = page_header("page_quality")
+page_view("data_quality")
+try:
+    runs = query("audit_runs")
+except AccessDenied as exc:
+    denied(exc)
+    st.stop()
+if runs.is_empty():
+    st.info(tr("nothing_here"))
+    st.stop()
+
+latest = runs.row(0, named=True)
+st.subheader(tr("latest_run"))
+cols = st.columns(4)
+cols[0].metric(tr("audited_at"), when(latest["audited_at"]))
+cols[1].metric(tr("checks"), latest["checks"])
+cols[2].metric(tr("failed_blocking"), latest["failed_blocking"])
+cols[3].metric(tr("failed_warning"), latest["failed_warning"])
+table(runs, "audit-runs", localise(runs, {"audited_at": "audited_at", "decision": "decision", "checks": "checks",
+                                          "failed_blocking": "failed_blocking", "failed_warning": "failed_warning"},
+                                   dates=()))
+
+description = "description_zh" if lang() == "zh" else "description_en"
+st.subheader(tr("failures_by_source"))
+failures = query("audit_results", run_id=latest["run_id"])
+for area, group in failures.group_by("area_title", maintain_order=True):
+    with st.expander(f"{area[0]} · {group.height}", expanded=True):
+        table(group, f"failures-{area[0]}", localise(
+            group, {"severity": "severity", "table_name": "table_name", description: "description",
+                    "unexpected_count": "unexpected_count", "observed_value": "value", "sample": "sample"}))
+if failures.is_empty():
+    st.success("✓ " + tr("nothing_here"))
+
+st.subheader(tr("affected_kpis"))
+affected = query("affected_kpis", run_id=latest["run_id"])
+name_col = "name_zh" if lang() == "zh" else "name_en"
+table(affected, "affected-kpis", localise(affected, {name_col: "kpi", "failing_suites": "suite",
+                                                    "blocking": "blocking"}))
+
+st.subheader(tr("check_history"))
+checks = query("checks")
+labels = {i: f"{r['suite']} · {r[description]}" for i, r in enumerate(checks.iter_rows(named=True))}
+choice = st.selectbox(tr("check"), list(labels), format_func=labels.get, key="quality_check")
+chosen = checks.row(choice, named=True)
+history = query("check_history", suite=chosen["suite"], expectation=chosen["expectation"],
+                column_name=chosen["column_name"])
+if not history.is_empty():
+    st.plotly_chart(px.scatter(history.with_columns(pl.col("unexpected_count").fill_null(0)).to_pandas(),
+                               x="audited_at", y="unexpected_count", color="success",
+                               labels={"audited_at": tr("audited_at"), "unexpected_count": tr("unexpected_count")}),
+                    width="stretch")
+table(history, "check-history", localise(history, {"audited_at": "audited_at", "success": "success",
+                                                   "observed_value": "value", "unexpected_count": "unexpected_count"}))
+
+attempt = serving.status().get("last_attempt") or {}
+st.subheader(tr("data_docs"))
+for key, label in (("data_docs", "data_docs"), ("report_html", "auditor_report"), ("report_pdf", "auditor_report")):
+    path = Path(attempt[key]) if attempt.get(key) else None
+    if path and path.exists():
+        st.markdown(f"- {tr(label)}: `{path}`")
+        if key != "data_docs":
+            st.download_button(f"{tr(label)} ({path.suffix[1:].upper()})", path.read_bytes(), path.name,
+                               key=f"download-{key}")

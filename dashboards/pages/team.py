@@ -1,0 +1,98 @@
+"""Team view: a unit's members × their KPI goals, status chips, sparklines, early warnings, ahead and behind."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards.access import AccessDenied
+from dashboards.i18n import format_percent
+from dashboards.ui import (
+    denied,
+    lang,
+    localise,
+    page_header,
+    page_view,
+    query,
+    reference,
+    status_chip,
+    table,
+    tr,
+)
+
+SPARK_MONTHS = 6
+
+user = page_header("page_team")
+units = query("units")
+if units.is_empty():
+    st.info(tr("nothing_here"))
+    st.stop()
+unit_names = dict(zip(units["org_unit_id"], units["name"], strict=True))
+unit_ids = list(unit_names)
+preferred = st.session_state.get("unit_id")
+unit_id = st.selectbox(tr("unit"), unit_ids, format_func=unit_names.get,
+                       index=unit_ids.index(preferred) if preferred in unit_ids else 0, key="team_unit")
+st.session_state["unit_id"] = unit_id
+periods = [p for p in reference("goal_periods") if "-Q" in p]
+default = reference("current_quarter")
+period = st.selectbox(tr("period"), periods, index=periods.index(default) if default in periods else len(periods) - 1,
+                      key="team_period")
+page_view("team", unit=unit_id, period=period)
+
+try:
+    matrix = query("team_goal_matrix", unit_id=unit_id, period=period)
+    scores = query("scorecards", period=period, unit_id=unit_id)
+except AccessDenied as exc:
+    denied(exc)
+    st.stop()
+if matrix.is_empty():
+    st.info(tr("nothing_here"))
+    st.stop()
+
+name_col = "name_zh" if lang() == "zh" else "name_en"
+chips = matrix.with_columns(
+    pl.struct(["status", "attainment"]).map_elements(
+        lambda r: f"{status_chip(r['status'])} {format_percent(r['attainment'], lang())}",
+        return_dtype=pl.Utf8).alias("cell"))
+grid = chips.pivot(on=name_col, index="full_name", values="cell", aggregate_function="first").fill_null("")
+st.subheader(tr("members"))
+table(matrix, f"team-{unit_id}-{period}", grid.rename({"full_name": tr("full_name")}))
+
+# sparklines: the last months of each member's goal KPIs, as the marts hold them
+members = matrix["employee_id"].unique().to_list()
+trends: dict[tuple[str, str], list[float]] = {}
+for kpi_key in matrix["kpi_key"].unique().sort().to_list():
+    values = query("kpi_values", kpi_key=kpi_key, subject_type="employee", period_type="month", subject_ids=members)
+    for employee_id, group in values.sort("period_start").group_by("subject_id"):
+        trends[(employee_id[0], kpi_key)] = group["value"].tail(SPARK_MONTHS).to_list()
+detail = matrix.with_columns(pl.struct(["employee_id", "kpi_key"]).map_elements(
+    lambda r: trends.get((r["employee_id"], r["kpi_key"]), []), return_dtype=pl.List(pl.Float64)).alias("trend"))
+shown = localise(detail, {"full_name": "full_name", name_col: "kpi", "weight": "weight", "target": "target",
+                          "actual": "actual", "attainment": "attainment", "expected_attainment": "expected_attainment",
+                          "status": "status", "trend": "trend"},
+                 percent=("attainment", "expected_attainment"), numbers=("target", "actual"), statuses=("status",))
+st.subheader(tr("trend"))
+table(detail.drop("trend"), f"team-detail-{unit_id}-{period}", shown,
+      **{tr("trend"): st.column_config.LineChartColumn(tr("trend"))})
+
+st.subheader(tr("warnings"))
+risky = matrix.filter(pl.col("status").is_in(["at_risk", "off_track"]))
+declines = query("consecutive_declines", employee_ids=members)
+lines = [tr("warning_status", name=r["full_name"], goal=r[name_col], status=status_chip(r["status"]))
+         for r in risky.iter_rows(named=True)]
+lines += [tr("warning_decline", name=r["full_name"], kpi=r[name_col], n=r["declines"])
+          for r in declines.iter_rows(named=True)]
+st.markdown("\n".join(f"- {line}" for line in lines) if lines else tr("nothing_here"))
+
+if not scores.is_empty():
+    ranked = scores.sort("weighted_score", descending=True, nulls_last=True)
+    ahead, behind = st.columns(2)
+    columns = {"full_name": "full_name", "weighted_score": "score", "grade": "grade"}
+    with ahead:
+        st.subheader(tr("ahead"))
+        top = ranked.head(3)
+        table(top, f"ahead-{unit_id}-{period}", localise(top, columns, percent=("weighted_score",)))
+    with behind:
+        st.subheader(tr("behind"))
+        tail = ranked.tail(3).reverse()
+        table(tail, f"behind-{unit_id}-{period}", localise(tail, columns, percent=("weighted_score",)))

@@ -1,0 +1,213 @@
+"""Every page for every role through Streamlit's AppTest, on the published small company."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import access_log, ui
+from dashboards.access import User
+from dashboards.navigation import PAGES
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+ROLES = ("employee", "manager", "hr", "executive", "auditor")
+
+
+@pytest.fixture
+def home(dashboard_home, monkeypatch):
+    path, people, credentials = dashboard_home
+    monkeypatch.setenv("NORTHSTAR_HOME", str(path))
+    return path, people, credentials
+
+
+def user_for(role: str, people: dict[str, str]) -> User:
+    return User(f"demo-{role}", role, people.get(role) if role in ("employee", "manager", "executive") else None)
+
+
+def app_as(user: User | None, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if user is not None:
+        at.session_state["user"] = user
+    at.session_state["lang"] = lang
+    return at.run()
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def serving_rows(home: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(home / "serving" / "northstar.duckdb"), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def frames(at: AppTest) -> list:
+    return [df.value for df in at.dataframe]
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+    for df in frames(at):
+        parts.append(df.to_csv())
+    return "\n".join(str(p) for p in parts)
+
+
+def test_sign_in_with_a_demo_account_and_a_wrong_password(home):
+    _, people, credentials = home
+    at = app_as(None)
+    at.text_input(key="sign_in_username").input("demo-manager")
+    at.text_input(key="sign_in_password").input("not the password")
+    at.button[0].click().run()
+    assert "Unknown user or wrong password." in [e.value for e in at.error]
+    assert "user" not in at.session_state
+    at.text_input(key="sign_in_password").input(credentials["demo-manager"])
+    at.button[0].click().run()
+    assert at.session_state["user"] == User("demo-manager", "manager", people["manager"])
+    assert [h.value for h in at.header] == ["Goal map"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_exactly_its_pages(home, role):
+    _, people, _ = home
+    at = app_as(user_for(role, people))
+    for key, (page, roles) in PAGES.items():
+        if role in roles:
+            assert not open_page(at, page).exception
+            assert at.header[0].value == ui.t(key, "en")
+        else:
+            # not in this role's navigation: AppTest refuses the switch, or Streamlit serves the default page
+            try:
+                at.switch_page(page).run()
+            except ValueError as exc:
+                assert "Could not find a navigation page" in str(exc)
+            else:
+                # or the page itself refuses: no data drawn, only the refusal
+                assert ui.t("access_denied", "en") in [w.value for w in at.warning], (role, page)
+                assert not at.dataframe and not at.get("plotly_chart")
+
+
+def test_goal_map_shows_the_tree_in_scope(home):
+    path, people, _ = home
+    at = open_page(app_as(user_for("employee", people)), "pages/goal_map.py")
+    assert at.get("plotly_chart"), "the sunburst is drawn"
+    nodes = at.selectbox(key="goal_map_node").options
+    employee_name = serving_rows(path, "select full_name from marts.dim_employee where employee_id = ?",
+                                 [people["employee"]])[0][0]
+    others = [n for n, in serving_rows(path, "select full_name from marts.dim_employee where employee_id <> ?",
+                                       [people["employee"]])]
+    assert any(employee_name in n for n in nodes) and "Northstar Demo Co." in " ".join(nodes)
+    assert not any(o in n for o in others for n in nodes if o != employee_name and o not in employee_name)
+
+
+def test_team_view_lists_the_managers_team_with_warnings(home):
+    path, people, _ = home
+    at = open_page(app_as(user_for("manager", people)), "pages/team.py")
+    team = {n for n, in serving_rows(
+        path, """select full_name from marts.dim_employee where is_active and org_unit_id =
+                 (select org_unit_id from marts.dim_org_unit where manager_employee_id = ? order by depth limit 1)
+                 and employee_id <> ?""", [people["manager"], people["manager"]])}
+    grid = frames(at)[0]
+    assert team and team <= set(grid.iloc[:, 0]), "every member is a row of the members × KPIs grid"
+    assert any("%" in str(v) for v in grid.iloc[0, 1:]), "cells carry attainment"
+    assert "Trend" in frames(at)[1].columns
+    assert at.subheader[2].value == "Early warnings"
+
+
+def test_person_view_drills_through_to_records(home):
+    path, people, _ = home
+    at = open_page(app_as(user_for("employee", people)), "pages/person.py")
+    name = serving_rows(path, "select full_name from marts.dim_employee where employee_id = ?",
+                        [people["employee"]])[0][0]
+    assert at.selectbox(key="person_select").options == [f"{name} ({people['employee']})"], "an employee sees only self"
+    goals, records = frames(at)[0], frames(at)[1]
+    assert len(goals) >= 1 and "Status" in goals.columns
+    assert "Link" in records.columns and len(records) >= 1
+
+
+def test_cross_analysis_calibration_quality_pipeline(home):
+    path, people, _ = home
+    at = open_page(app_as(user_for("hr", people)), "pages/cross_analysis.py")
+    assert len(at.get("plotly_chart")) == 2
+    at.selectbox(key="cross_dimension").set_value("project").run()
+    assert not at.exception and "Project" in frames(at)[0].columns
+    at = open_page(at, "pages/calibration.py")
+    assert any("PIP candidate" in frame.columns and len(frame) > 0 for frame in frames(at))
+    at = open_page(at, "pages/data_quality.py")
+    checks = serving_rows(path, "select checks from audit.runs order by audited_at desc limit 1")[0][0]
+    assert at.metric[1].value == str(checks)
+    at = open_page(at, "pages/pipeline_status.py")
+    objects = serving_rows(path, "select count(distinct (source, object)) from pipeline.loads")[0][0]
+    assert len(frames(at)[0]) == objects
+
+
+def test_chinese_labels_and_formats(home):
+    _, people, _ = home
+    at = open_page(app_as(user_for("manager", people), lang="zh"), "pages/team.py")
+    assert at.header[0].value == "团队视图"
+    assert any(status in text_of(at) for status in ("正常", "有风险", "偏离", "已达成"))
+    assert "姓名" in frames(at)[0].columns
+
+
+def test_page_views_are_logged_outside_the_serving_database(home):
+    path, people, _ = home
+    open_page(app_as(user_for("hr", people)), "pages/calibration.py")
+    views = access_log.read_views(path / "logs" / "access.jsonl")
+    last = views[-1]
+    assert last["user"] == "demo-hr" and last["page"] == "calibration" and "period" in last["filters"]
+
+
+def test_banner_when_the_last_refresh_was_blocked(home):
+    path, people, _ = home
+    status_file = path / "serving" / "status.json"
+    before = status_file.read_text()
+    status = json.loads(before)
+    status["last_attempt"] = {"run_id": "blocked-run", "decision": "blocked", "audited_at": "2026-12-01T01:00:00+00:00",
+                              "blocking_failures": ["staging.stg_hubspot__deals: Deal amounts are not negative."]}
+    status_file.write_text(json.dumps(status))
+    try:
+        at = open_page(app_as(user_for("auditor", people)), "pages/pipeline_status.py")
+        assert any("Deal amounts are not negative" in e.value and "blocked" in e.value for e in at.error), \
+            [e.value for e in at.error]
+    finally:
+        status_file.write_text(before)
+    assert not app_as(user_for("auditor", people)).error
+
+
+def test_a_new_publication_shows_without_a_restart(home, tmp_path):
+    path, people, _ = home
+    serving = path / "serving" / "northstar.duckdb"
+    original = tmp_path / "original.duckdb"
+    shutil.copy(serving, original)
+    at = open_page(app_as(user_for("employee", people)), "pages/person.py")
+    assert "Renamed Person" not in at.selectbox(key="person_select").options[0]
+    new_version = serving.with_name(".next.duckdb")
+    shutil.copy(serving, new_version)
+    with duckdb.connect(str(new_version)) as con:
+        con.execute("update marts.dim_employee set full_name = 'Renamed Person' where employee_id = ?",
+                    [people["employee"]])
+    try:
+        os.replace(new_version, serving)  # what a publish does
+        at.run()
+        assert "Renamed Person" in at.selectbox(key="person_select").options[0]
+    finally:
+        os.replace(original, serving)
+
+
+def test_exports_carry_the_rows_on_screen_in_csv_and_xlsx():
+    frame = pl.DataFrame({"employee_id": ["E1", "E2"], "value": [1.5, None],
+                          "sample": [["a", "b"], None],
+                          "at": pl.Series([None, None], dtype=pl.Datetime("us", "UTC"))})
+    export = ui._exportable(frame)
+    assert pl.read_csv(io.BytesIO(export.write_csv().encode())).height == 2
+    back = pl.read_excel(io.BytesIO(ui._xlsx(export)))
+    assert back.height == 2 and back["employee_id"].to_list() == ["E1", "E2"]
