@@ -1,5 +1,5 @@
 # Northstar: two commands a newcomer types.
-#   make demo  - set up, simulate the small company, refresh the warehouse
+#   make demo  - set up, simulate the small company, refresh the warehouse, serve the dashboards
 #   make test  - set up, lint, run the whole suite
 # Everything is bootstrapped from the registries: uv (pinned) from PyPI, then the
 # exact versions of uv.lock into .venv.
@@ -24,6 +24,7 @@ setup: $(VENV)/.synced
 demo: setup
 	$(VENV)/bin/northstar simulate --tier small
 	$(VENV)/bin/northstar refresh
+	$(VENV)/bin/northstar serve
 
 lint: setup
 	$(VENV)/bin/ruff check .

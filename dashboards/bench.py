@@ -6,12 +6,13 @@ network): once with an empty query cache (queries included) and once warm. Signs
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import time
 from pathlib import Path
 
-from dashboards.auth import load_accounts
+from dashboards.auth import create_demo_accounts, load_accounts
 from dashboards.navigation import PAGES
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -44,6 +45,9 @@ def bench_pages(home: Path) -> dict:
     os.environ["NORTHSTAR_HOME"] = str(home)
     from orchestration import settings
 
+    if not settings.accounts_path().exists():  # a bench folder simulated without the CLI: make its demo accounts
+        people = json.loads((settings.sandbox_dir() / "demo_people.json").read_text())
+        create_demo_accounts(settings.accounts_path(), people, home / "demo-accounts.txt")
     accounts = load_accounts(settings.accounts_path())
     demo = {a.role: a.user() for a in accounts.values() if a.username.startswith("demo-")}
     rows = []

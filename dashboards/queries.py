@@ -22,7 +22,8 @@ def _scope_filter(column: str, scope: set[str] | None) -> tuple[str, list]:
     """SQL and parameters restricting ``column`` to ``scope`` (None: no restriction)."""
     if scope is None:
         return "true", []
-    return f"list_contains(?::varchar[], {column})", [sorted(scope)]
+    # a semi-join on the unnested list (hashed), not list_contains per row: scopes hold thousands of ids
+    return f"{column} in (select unnest(?::varchar[]))", [sorted(scope)]
 
 
 def _deny_unless(allowed: bool, user: User, what: str) -> None:
@@ -247,7 +248,7 @@ def team_goal_matrix(con: duckdb.DuckDBPyConnection, user: User, unit_id: str, p
             join marts.dim_kpi k using (kpi_key)
             left join latest l using (goal_id)
             where g.owner_type = 'employee' and g.period_start <= ? and g.period_end >= ?
-              and list_contains(?::varchar[], g.owner_id)
+              and g.owner_id in (select unnest(?::varchar[]))
             order by e.full_name, g.kpi_key""", [start, end, members["employee_id"].to_list()]).pl()
 
 
@@ -265,7 +266,7 @@ def consecutive_declines(con: duckdb.DuckDBPyConnection, user: User, employee_id
                 from marts.fct_kpi_values v join marts.dim_kpi k using (kpi_key)
                 join goal_kpis g on g.employee_id = v.subject_id and g.kpi_key = v.kpi_key
                 where v.subject_type = 'employee' and v.period_type = 'month' and {scope_sql}
-                  and list_contains(?::varchar[], v.subject_id)
+                  and v.subject_id in (select unnest(?::varchar[]))
                   -- complete months only: a month still running would always look like a decline
                   and last_day(v.period_start) <= (select max(as_of_date) from marts.fct_goal_progress)),
             steps as (

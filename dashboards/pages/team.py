@@ -29,7 +29,9 @@ if units.is_empty():
     st.stop()
 unit_names = dict(zip(units["org_unit_id"], units["name"], strict=True))
 unit_ids = list(unit_names)
-preferred = st.session_state.get("unit_id")
+# a manager starts on their own unit; HR on the first team (the whole company is one pick away)
+preferred = st.session_state.get("unit_id") or (
+    units.filter(units["unit_type"] == "team")["org_unit_id"].first() if user.role == "hr" else None)
 unit_id = st.selectbox(tr("unit"), unit_ids, format_func=unit_names.get,
                        index=unit_ids.index(preferred) if preferred in unit_ids else 0, key="team_unit")
 st.session_state["unit_id"] = unit_id
