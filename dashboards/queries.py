@@ -165,9 +165,9 @@ def _period_window(con: duckdb.DuckDBPyConnection, period: str) -> tuple[date, d
 def goal_map(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.DataFrame:
     """The org → person tree for ``period``: one row per node with its goals' worst status and goal count.
 
-    Org nodes carry their objectives' roll-up (rule 9, from the marts); person nodes appear only for users who
-    see individuals, and only people in their scope. Goals in force over the period (yearly objectives for a
-    quarter) belong to it.
+    An org node's goals include its objectives, whose status is the mart's roll-up of their key results
+    (rule 9); person nodes appear only for users who see individuals, and only people in their scope. Goals in
+    force over the period (yearly objectives for a quarter) belong to it.
     """
     start, end = _period_window(con, period)
     unit_sql, unit_params = _scope_filter("u.org_unit_id", goal_units(con, user))
@@ -177,13 +177,12 @@ def goal_map(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.Data
         f"""with {_LATEST_GOALS},
             severity(status, rank) as (values {severity}),
             goals as (
-                select g.owner_type, g.owner_id, g.goal_type, l.status, l.attainment, s.rank
+                select g.owner_type, g.owner_id, s.rank
                 from current_goals g left join latest l using (goal_id)
                 left join severity s on s.status = coalesce(l.status, 'no_data')
                 where g.period_start <= ? and g.period_end >= ?),
             by_owner as (
-                select owner_type, owner_id, count(*) as goals, min(rank) as worst_rank,
-                       avg(attainment) filter (where goal_type = 'objective') as objective_attainment
+                select owner_type, owner_id, count(*) as goals, min(rank) as worst_rank
                 from goals group by all),
             nodes as (
                 select u.org_unit_id as node_id, u.parent_id as parent_node_id, u.name as label,
@@ -194,7 +193,7 @@ def goal_map(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.Data
                 from marts.dim_employee e join marts.dim_org_unit u using (org_unit_id)
                 where e.is_active and {person_sql} and {unit_sql})
             select n.node_id, n.parent_node_id, n.label, n.node_type, coalesce(o.goals, 0) as goals,
-                   (select status from severity where rank = o.worst_rank) as status, o.objective_attainment
+                   (select status from severity where rank = o.worst_rank) as status
             from nodes n
             left join by_owner o on o.owner_id = n.owner_id
                 and o.owner_type = case when n.node_type = 'person' then 'employee' else 'org_unit' end

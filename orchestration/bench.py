@@ -77,18 +77,38 @@ def _rows_per_second(run: RunFigures) -> dict[str, float]:
     return out
 
 
-def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None]) -> BenchResult:
+def _reset_to_simulated(folder: Path) -> None:
+    """Back to the state right after simulate: no warehouse, no publication, every inbox file undelivered."""
+    for derived in ("warehouse", "serving", "dagster", "gx", "reports", "logs"):
+        shutil.rmtree(folder / derived, ignore_errors=True)
+    inbox = folder / "inbox"
+    for done in ("loaded", "rejected"):
+        for path in sorted((inbox / done).glob("*")) if (inbox / done).exists() else []:
+            if not path.name.endswith(".reason.txt"):
+                path.replace(inbox / path.name)
+        shutil.rmtree(inbox / done, ignore_errors=True)
+
+
+def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
+              reuse: bool = False) -> BenchResult:
     from sandbox import generator
 
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
     os.environ["NORTHSTAR_HOME"] = str(folder)
-    report(f"simulating the {tier} company in {folder}")
-    started = time.perf_counter()
-    generator.simulate(settings.sandbox_dir(), settings.inbox_dir(), tier=tier, seed=seed)
-    simulate_seconds = round(time.perf_counter() - started, 2)
-    report(f"simulated in {simulate_seconds:.1f}s")
+    state = folder / "sandbox" / "state.json"
+    if reuse and state.exists() and json.loads(state.read_text())["tier"] == tier \
+            and json.loads(state.read_text())["clock"] == json.loads(state.read_text())["history_end"]:
+        report(f"reusing the {tier} company simulated in {folder} (simulate not timed)")
+        _reset_to_simulated(folder)
+        simulate_seconds = 0.0
+    else:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        report(f"simulating the {tier} company in {folder}")
+        started = time.perf_counter()
+        generator.simulate(settings.sandbox_dir(), settings.inbox_dir(), tier=tier, seed=seed)
+        simulate_seconds = round(time.perf_counter() - started, 2)
+        report(f"simulated in {simulate_seconds:.1f}s")
     runs: dict[str, RunFigures] = {}
     progress_file = folder / "bench-progress.json"
 

@@ -158,7 +158,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return _bench_pages()
 
     folder = Path(args.folder) if args.folder else settings.northstar_home() / "bench" / args.tier
-    result = run_bench(args.tier, args.seed, folder.resolve(), lambda msg: console.print(f"[dim]…[/dim] {msg}"))
+    result = run_bench(args.tier, args.seed, folder.resolve(), lambda msg: console.print(f"[dim]…[/dim] {msg}"),
+                       reuse=args.reuse)
     table = Table("run", "wall time (s)", "rows landed", "API calls", "extract (s)", "dbt (s)", "audit (s)",
                   "publish (s)", title=f"Bench: {args.tier} tier")
     for name, run in result.runs.items():
@@ -263,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--tier", default="small", choices=["small", "medium", "large"])
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--folder", help="where to simulate (default $NORTHSTAR_HOME/bench/<tier>; wiped first)")
+    bench.add_argument("--reuse", action="store_true",
+                       help="reuse the company already simulated in the folder (not advanced by --next-day)")
     bench.add_argument("--pages", action="store_true",
                        help="time every dashboard page for every role on the data already in $NORTHSTAR_HOME")
     bench.set_defaults(func=cmd_bench)

@@ -92,12 +92,13 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
                        "swapped in whole by an atomic rename.")
     def serving_database(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         serving = settings.serving_path()
+        run_id = context.run.run_id
         try:
-            publication = publish(Path(warehouse.path), serving, context.run_id)
+            publication = publish(Path(warehouse.path), serving, run_id)
         except PublishRefused as exc:
-            write_status(serving, last_attempt={"run_id": context.run_id, "decision": "blocked", "error": str(exc)})
+            write_status(serving, last_attempt={"run_id": run_id, "decision": "blocked", "error": str(exc)})
             raise
-        write_status(serving, last_published={"run_id": context.run_id, "tables": len(publication.tables),
+        write_status(serving, last_published={"run_id": run_id, "tables": len(publication.tables),
                                               "published_at": datetime.now(UTC).isoformat()})
         return MaterializeResult(metadata={"tables": len(publication.tables),
                                            "mart_rows": sum(n for t, n in publication.tables.items()
