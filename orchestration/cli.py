@@ -7,7 +7,6 @@ import getpass
 import json
 import logging
 import os
-import subprocess
 import sys
 import time
 from datetime import date
@@ -194,10 +193,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             table.add_row(*line.split("\t"))
         console.print(table)
     env = {**os.environ, "NORTHSTAR_HOME": str(settings.northstar_home())}
-    try:
-        return subprocess.call(streamlit_command(port, args.address), env=env)
-    except KeyboardInterrupt:
-        return 0
+    sys.stdout.flush()
+    # replace this process with Streamlit: a signal to `northstar serve` (Ctrl-C, SIGTERM) reaches the server itself
+    command = streamlit_command(port, args.address)
+    os.execve(command[0], command, env)
+    return 0  # not reached
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
