@@ -1,8 +1,8 @@
 """`northstar bench`: time the pipeline on a simulated tier, in a folder of its own.
 
-Measures simulate, a first full refresh (rows per second per source), a refresh with no
-new data (API calls), the next day's incremental refresh, and a `--full` rebuild of the
-same data; with peak memory of this process and of its children (dbt).
+Measures simulate, a first full refresh (rows per second per source), the next day's incremental refresh,
+a `--full` rebuild of the same data, and a refresh with no new data (API calls);
+with peak memory of this process and of its children (dbt).
 """
 
 from __future__ import annotations
@@ -119,11 +119,12 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
         progress_file.write_text(json.dumps({"simulate_seconds": simulate_seconds,
                                              "runs": {k: asdict(v) for k, v in runs.items()}}, indent=2))
 
+    # the figures the warehouse is judged on come first (long tiers may be stopped before the end)
     stage("first_refresh", "first refresh (everything is new)")
-    stage("no_change_refresh", "refresh with no new source data")
     generator.next_day(settings.sandbox_dir(), settings.inbox_dir())
     stage("next_day_incremental", "incremental refresh after the next day")
     stage("full_rebuild", "full rebuild of the same data (--full)", full=True)
+    stage("no_change_refresh", "refresh with no new source data")
     return BenchResult(
         tier=tier,
         simulate_seconds=round(simulate_seconds, 2),

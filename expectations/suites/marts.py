@@ -39,21 +39,28 @@ def suites() -> list[Suite]:
     reconciliation = Suite(
         "reconciliation", "company totals in marts vs staging", ["marts", "fct_kpi_values"],
         """with matched as (
-               select distinct source, source_user_id from intermediate.int_identities_resolved
+               select distinct source, source_user_id, employee_id from intermediate.int_identities_resolved
                where employee_id is not null),
+           -- a record counts for a team only from its person's first assignment on (rule 2): deals reassigned
+           -- to a new hire keep close dates from before the hire, and count for the person but no unit
+           placed(employee_id, first_day) as (
+               select employee_id, min(effective_from) from staging.stg_hr__assignments group by employee_id),
            staging_totals as (
                select 'sales_closed_won_amount' as kpi_key, sum(d.amount)::double as staging_total
                from staging.stg_hubspot__deals d join matched m on m.source = 'hubspot' and m.source_user_id = d.owner_id
+               join placed p on p.employee_id = m.employee_id and p.first_day <= d.closed_at::date
                where d.deal_stage = 'closedwon' and d.closed_at is not null
                union all
                select 'delivery_story_points_done', sum(coalesce(i.story_points, 0))
                from staging.stg_jira__issues i join matched m on m.source = 'jira' and m.source_user_id = i.assignee_account_id
+               join placed p on p.employee_id = m.employee_id and p.first_day <= i.resolved_at::date
                where i.status_category = 'done' and i.resolved_at is not null
                union all
                select 'support_tickets_solved', count(*)
                from staging.stg_zendesk__tickets t
                join staging.stg_zendesk__ticket_metrics x using (ticket_id)
                join matched m on m.source = 'zendesk' and m.source_user_id = t.assignee_id
+               join placed p on p.employee_id = m.employee_id and p.first_day <= x.solved_at::date
                where t.status in ('solved', 'closed') and x.solved_at is not null),
            mart_totals as (
                select kpi_key, sum(value) as mart_total from marts.fct_kpi_values
