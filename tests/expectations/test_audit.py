@@ -105,3 +105,40 @@ def test_gx_data_docs_are_built_for_each_run(warehouse, tmp_path):
     pages = [p for p in (index.parent / "validations").rglob("*.html") if "docs-run-1" in str(p)]
     assert pages, "a Data Docs page for the run"
     assert "things" in pages[0].read_text()
+
+
+def _reconciliation_warehouse(path, mart_total: float):
+    """One rep, E1, hired (first assignment) 2026-03-01; deals of 100 closed before and 40 after the hire."""
+    with duckdb.connect(str(path)) as con:
+        for schema in ("intermediate", "staging", "marts"):
+            con.execute(f"create schema {schema}")
+        con.execute("""create table intermediate.int_identities_resolved as
+                       select 'hubspot' as source, 'o1' as source_user_id, 'E1' as employee_id""")
+        con.execute("""create table staging.stg_hubspot__deals as select * from (values
+                       ('d1', 100.0, 'closedwon', 'o1', timestamp '2026-01-10 10:00'),
+                       ('d2', 40.0, 'closedwon', 'o1', timestamp '2026-04-10 10:00'))
+                       t(deal_id, amount, deal_stage, owner_id, closed_at)""")
+        con.execute("""create table staging.stg_jira__issues (story_points double, assignee_account_id varchar,
+                       status_category varchar, resolved_at timestamp)""")
+        con.execute("""create table staging.stg_zendesk__tickets (ticket_id varchar, assignee_id varchar,
+                       status varchar)""")
+        con.execute("create table staging.stg_zendesk__ticket_metrics (ticket_id varchar, solved_at timestamp)")
+        con.execute("""create table staging.stg_hr__assignments as
+                       select 'E1' as employee_id, date '2026-03-01' as effective_from""")
+        con.execute("create table marts.dim_org_unit as select 'OU-1' as org_unit_id, null::varchar as parent_id")
+        con.execute(f"""create table marts.fct_kpi_values as select 'sales_closed_won_amount' as kpi_key,
+                        'org_unit' as subject_type, 'OU-1' as subject_id, 'year' as period_type,
+                        {mart_total}::double as value""")
+
+
+def test_reconciliation_counts_records_for_the_company_from_the_persons_first_assignment(tmp_path):
+    """Rule 2: a deal closed before its owner's hire counts for the owner but no unit, so not in the company total."""
+    from expectations.suites.marts import suites
+
+    reconciliation = [s for s in suites() if s.name == "reconciliation"]
+    agrees, differs = tmp_path / "agrees.duckdb", tmp_path / "differs.duckdb"
+    _reconciliation_warehouse(agrees, 40.0)
+    _reconciliation_warehouse(differs, 39.0)
+    assert run_audit(agrees, run_id="r1", suites=reconciliation).publishable
+    outcome = run_audit(differs, run_id="r2", suites=reconciliation)
+    assert [r.table_name for r in outcome.blocking_failures] == ["company totals in marts vs staging"]
