@@ -30,7 +30,10 @@ def version_key(path: Path | None = None) -> str | None:
 
 
 def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection: many readers may hold one while the pipeline writes its own build file."""
+    """A read-only connection: many readers may hold one while the pipeline writes its own build file.
+
+    Close it after use: DuckDB shares one open database per path within a process, so a connection kept open
+    would keep serving the replaced file's data to every later connect (a new publication would not show)."""
     return duckdb.connect(str(path or serving_file()), read_only=True)
 
 
