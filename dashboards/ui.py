@@ -150,9 +150,10 @@ def table(frame: pl.DataFrame, name: str, shown: pl.DataFrame | None = None, **c
     st.dataframe(display.to_pandas(), hide_index=True, width="stretch", column_config=column_config or None)
     export = _exportable(frame)
     left, right = st.columns(2)
-    left.download_button(tr("download_csv"), export.write_csv().encode("utf-8-sig"), f"{name}.csv", "text/csv",
-                         key=f"csv-{name}")
-    right.download_button(tr("download_xlsx"), _xlsx(export), f"{name}.xlsx",
+    # files are generated when clicked (deferred), not on every rerun: an XLSX of thousands of rows costs ~1 s
+    left.download_button(tr("download_csv"), lambda: export.write_csv().encode("utf-8-sig"), f"{name}.csv",
+                         "text/csv", key=f"csv-{name}")
+    right.download_button(tr("download_xlsx"), lambda: _xlsx(export), f"{name}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{name}")
 
 

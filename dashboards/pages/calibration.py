@@ -26,7 +26,7 @@ if scores.is_empty():
     st.stop()
 
 st.subheader(tr("distribution"))
-st.plotly_chart(px.box(scores.to_pandas(), x="department", y="weighted_score", points="all",
+st.plotly_chart(px.box(scores.to_pandas(), x="department", y="weighted_score", points="outliers",
                        labels={"department": tr("department"), "weighted_score": tr("score")}),
                 width="stretch")
 

@@ -49,7 +49,7 @@ label = tr(dimension)
 if dimension == "title":
     # people's own values (from the mart) per title: a distribution, not a recomputed KPI
     st.subheader(tr("distribution"))
-    st.plotly_chart(px.box(frame.to_pandas(), x="group_label", y="value", points="all",
+    st.plotly_chart(px.box(frame.to_pandas(), x="group_label", y="value", points="outliers",
                            labels={"group_label": label, "value": kpi_names[kpi_key]}), width="stretch")
     summary = frame.group_by("group_label").agg(pl.col("value").median().alias("median"),
                                                 pl.len().alias("people")).sort("median", descending=True)
