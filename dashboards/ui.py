@@ -57,6 +57,23 @@ def query(name: str, **kwargs: Any) -> Any:
     return _cached(name, serving.version_key() or "none", current_user(), tuple(sorted(kwargs.items())))
 
 
+def scoped(name: str, **kwargs: Any) -> Any:
+    """``query()``, but a refusal from the query layer ends the page with the access-denied notice."""
+    try:
+        return query(name, **kwargs)
+    except AccessDenied as exc:
+        denied(exc)
+        st.stop()
+
+
+def goal_period_select(key: str, quarters_only: bool = False) -> str:
+    """A goal-period picker that starts on the quarter holding the data's as-of day."""
+    periods = [p for p in reference("goal_periods") if "-Q" in p or not quarters_only]
+    default = reference("current_quarter")
+    return st.selectbox(tr("period"), periods, key=key,
+                        index=periods.index(default) if default in periods else len(periods) - 1)
+
+
 def reference(name: str, *args: Any) -> Any:
     """Unscoped reference data (KPI catalogue, periods, as-of date), cached per published version."""
     return _cached_reference(name, serving.version_key() or "none", args)

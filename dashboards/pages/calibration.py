@@ -6,8 +6,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from dashboards.access import AccessDenied
-from dashboards.ui import denied, localise, page_header, page_view, query, reference, table, tr
+from dashboards.ui import localise, page_header, page_view, reference, scoped, table, tr
 
 user = page_header("page_calibration")
 periods = reference("score_periods")
@@ -16,11 +15,7 @@ if not periods:
     st.stop()
 period = st.selectbox(tr("period"), periods, index=len(periods) - 1, key="calibration_period")
 page_view("calibration", period=period)
-try:
-    scores = query("calibration", period=period)
-except AccessDenied as exc:
-    denied(exc)
-    st.stop()
+scores = scoped("calibration", period=period)
 if scores.is_empty():
     st.info(tr("nothing_here"))
     st.stop()

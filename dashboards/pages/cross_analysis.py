@@ -6,15 +6,13 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from dashboards.access import AccessDenied
 from dashboards.ui import (
-    denied,
     kpi_options,
     localise,
     page_header,
     page_view,
-    query,
     reference,
+    scoped,
     table,
     tr,
 )
@@ -35,12 +33,8 @@ if dimension != "period":
     period_start = st.selectbox(tr("period"), starts, key="cross_period")
 page_view("cross_analysis", kpi=kpi_key, dimension=dimension, period_type=period_type, period_start=period_start)
 
-try:
-    frame = query("cross_analysis", kpi_key=kpi_key, dimension=dimension, period_type=period_type,
-                  period_start=period_start)
-except AccessDenied as exc:
-    denied(exc)
-    st.stop()
+frame = scoped("cross_analysis", kpi_key=kpi_key, dimension=dimension, period_type=period_type,
+               period_start=period_start)
 if frame.is_empty():
     st.info(tr("nothing_here"))
     st.stop()

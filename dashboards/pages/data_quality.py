@@ -10,16 +10,11 @@ import polars as pl
 import streamlit as st
 
 from dashboards import serving
-from dashboards.access import AccessDenied
-from dashboards.ui import denied, lang, localise, page_header, page_view, query, table, tr, when
+from dashboards.ui import lang, localise, page_header, page_view, query, scoped, table, tr, when
 
 user = page_header("page_quality")
 page_view("data_quality")
-try:
-    runs = query("audit_runs")
-except AccessDenied as exc:
-    denied(exc)
-    st.stop()
+runs = scoped("audit_runs")
 if runs.is_empty():
     st.info(tr("nothing_here"))
     st.stop()

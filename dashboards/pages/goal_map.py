@@ -5,25 +5,21 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards.access import AccessDenied
 from dashboards.ui import (
     STATUS_COLOURS,
-    denied,
+    goal_period_select,
     localise,
     page_header,
     page_view,
     query,
-    reference,
+    scoped,
     status_chip,
     table,
     tr,
 )
 
 user = page_header("page_goal_map")
-periods = reference("goal_periods")
-default = reference("current_quarter")
-period = st.selectbox(tr("period"), periods, index=periods.index(default) if default in periods else 0,
-                      key="goal_map_period")
+period = goal_period_select("goal_map_period")
 page_view("goal_map", period=period)
 
 nodes = query("goal_map", period=period)
@@ -46,11 +42,7 @@ labels = {row["node_id"]: f"{row['label']} ({status_chip(row['status'])})" for r
 node_id = st.selectbox(tr("open_node"), list(labels), format_func=labels.get, key="goal_map_node")
 node = nodes.filter(nodes["node_id"] == node_id).row(0, named=True)
 owner_type = "employee" if node["node_type"] == "person" else "org_unit"
-try:
-    goals = query("owner_goals", owner_type=owner_type, owner_id=node_id, period=period)
-except AccessDenied as exc:
-    denied(exc)
-    st.stop()
+goals = scoped("owner_goals", owner_type=owner_type, owner_id=node_id, period=period)
 table(goals, f"goals-{node_id}-{period}", localise(
     goals, {"goal_type": "goal_type", "title": "goal_title", "weight": "weight", "original_target": "original_target",
             "target": "target", "actual": "actual", "attainment": "attainment",

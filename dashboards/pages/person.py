@@ -7,15 +7,15 @@ from dataclasses import asdict
 import polars as pl
 import streamlit as st
 
-from dashboards.access import AccessDenied
 from dashboards.ui import (
-    denied,
+    goal_period_select,
     kpi_options,
     localise,
     page_header,
     page_view,
     query,
     reference,
+    scoped,
     table,
     tr,
 )
@@ -32,17 +32,10 @@ preferred = st.session_state.get("person_id") or user.employee_id
 person_id = st.selectbox(tr("person"), ids, format_func=lambda i: f"{names[i]} ({i})",
                          index=ids.index(preferred) if preferred in ids else 0, key="person_select")
 st.session_state["person_id"] = person_id
-periods = reference("goal_periods")
-default = reference("current_quarter")
-period = st.selectbox(tr("period"), periods, index=periods.index(default) if default in periods else 0,
-                      key="person_period")
+period = goal_period_select("person_period")
 page_view("person", person=person_id, period=period)
 
-try:
-    goals = query("person_goals", employee_id=person_id, period=period)
-except AccessDenied as exc:
-    denied(exc)
-    st.stop()
+goals = scoped("person_goals", employee_id=person_id, period=period)
 kpi_names = kpi_options()
 goals = goals.with_columns(pl.col("kpi_key").replace_strict(kpi_names, default=pl.col("kpi_key")).alias("kpi_name"))
 table(goals, f"goals-{person_id}-{period}", localise(

@@ -5,16 +5,15 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards.access import AccessDenied
 from dashboards.i18n import format_percent
 from dashboards.ui import (
-    denied,
+    goal_period_select,
     lang,
     localise,
     page_header,
     page_view,
     query,
-    reference,
+    scoped,
     status_chip,
     table,
     tr,
@@ -35,18 +34,11 @@ preferred = st.session_state.get("unit_id") or (
 unit_id = st.selectbox(tr("unit"), unit_ids, format_func=unit_names.get,
                        index=unit_ids.index(preferred) if preferred in unit_ids else 0, key="team_unit")
 st.session_state["unit_id"] = unit_id
-periods = [p for p in reference("goal_periods") if "-Q" in p]
-default = reference("current_quarter")
-period = st.selectbox(tr("period"), periods, index=periods.index(default) if default in periods else len(periods) - 1,
-                      key="team_period")
+period = goal_period_select("team_period", quarters_only=True)
 page_view("team", unit=unit_id, period=period)
 
-try:
-    matrix = query("team_goal_matrix", unit_id=unit_id, period=period)
-    scores = query("scorecards", period=period, unit_id=unit_id)
-except AccessDenied as exc:
-    denied(exc)
-    st.stop()
+matrix = scoped("team_goal_matrix", unit_id=unit_id, period=period)
+scores = scoped("scorecards", period=period, unit_id=unit_id)
 if matrix.is_empty():
     st.info(tr("nothing_here"))
     st.stop()

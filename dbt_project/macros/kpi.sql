@@ -22,3 +22,12 @@
     {%- endset -%}
     case when ({{ raw }}) is null then null else least(greatest({{ raw }}, 0), {{ var('attainment_cap') }}) end
 {%- endmacro %}
+
+{# Every record once per period it falls in: its month, quarter and year (periods cut on the local event_date). #}
+{% macro by_period(records) -%}
+    select *, 'month' as period_type, date_trunc('month', event_date)::date as period_start from {{ records }}
+    union all
+    select *, 'quarter', date_trunc('quarter', event_date)::date from {{ records }}
+    union all
+    select *, 'year', date_trunc('year', event_date)::date from {{ records }}
+{%- endmacro %}

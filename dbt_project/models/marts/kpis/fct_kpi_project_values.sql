@@ -8,11 +8,7 @@ with records as (
 ),
 
 by_period as (
-    select *, 'month' as period_type, date_trunc('month', event_date)::date as period_start from records
-    union all
-    select *, 'quarter', date_trunc('quarter', event_date)::date from records
-    union all
-    select *, 'year', date_trunc('year', event_date)::date from records
+    {{ by_period('records') }}
 )
 
 select

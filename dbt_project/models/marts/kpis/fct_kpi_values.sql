@@ -7,11 +7,7 @@ with events as (
 ),
 
 by_period as (
-    select *, 'month' as period_type, date_trunc('month', event_date)::date as period_start from events
-    union all
-    select *, 'quarter', date_trunc('quarter', event_date)::date from events
-    union all
-    select *, 'year', date_trunc('year', event_date)::date from events
+    {{ by_period('events') }}
 ),
 
 subjects as (
