@@ -119,9 +119,11 @@ def people(con: duckdb.DuckDBPyConnection, user: User, unit_id: str | None = Non
 
 # -- KPI values ------------------------------------------------------------------------------------
 
-def kpi_values(con: duckdb.DuckDBPyConnection, user: User, kpi_key: str, subject_type: str = "employee",
+def kpi_values(con: duckdb.DuckDBPyConnection, user: User, kpi_key: str | list[str], subject_type: str = "employee",
                period_type: str = "quarter", subject_ids: list[str] | None = None) -> pl.DataFrame:
-    """One KPI per subject and period, for the subjects ``user`` may see (``subject_ids`` narrows, never widens)."""
+    """One KPI (or several) per subject and period, for the subjects ``user`` may see (``subject_ids`` narrows,
+    never widens)."""
+    kpi_keys = [kpi_key] if isinstance(kpi_key, str) else list(kpi_key)
     if subject_type == "employee":
         _deny_unless(user.sees_individuals, user, "individual KPI values")
         scope = visible_employees(con, user)
@@ -135,24 +137,13 @@ def kpi_values(con: duckdb.DuckDBPyConnection, user: User, kpi_key: str, subject
         f"""select v.kpi_key, k.name_en, k.name_zh, v.subject_type, v.subject_id, v.period_type, v.period_start,
                    v.value, v.numerator, v.denominator, v.record_count
             from marts.fct_kpi_values v join marts.dim_kpi k using (kpi_key)
-            where v.kpi_key = ? and v.subject_type = ? and v.period_type = ? and {scope_sql} and {narrow_sql}
-            order by v.subject_id, v.period_start""",
-        [kpi_key, subject_type, period_type, *scope_params, *narrow_params]).pl()
+            where v.kpi_key in (select unnest(?::varchar[])) and v.subject_type = ? and v.period_type = ?
+              and {scope_sql} and {narrow_sql}
+            order by v.kpi_key, v.subject_id, v.period_start""",
+        [kpi_keys, subject_type, period_type, *scope_params, *narrow_params]).pl()
 
 
 # -- goals -----------------------------------------------------------------------------------------
-
-_LATEST_GOALS = """
-    current_goals as (
-        select g.*, first.target as original_target
-        from marts.dim_goal g
-        join (select goal_id, target from marts.dim_goal qualify row_number() over (
-                  partition by goal_id order by revision) = 1) as first using (goal_id)
-        qualify row_number() over (partition by g.goal_id order by g.revision desc) = 1),
-    latest as (
-        select * from marts.fct_goal_progress
-        qualify row_number() over (partition by goal_id order by as_of_date desc) = 1)"""
-
 
 def _period_window(con: duckdb.DuckDBPyConnection, period: str) -> tuple[date, date]:
     rows = con.execute("select min(period_start), max(period_end) from marts.dim_goal where period = ?",
@@ -174,12 +165,11 @@ def goal_map(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.Data
     person_sql, person_params = _scope_filter("e.employee_id", _individuals(con, user))
     severity = ", ".join(f"('{k}', {v})" for k, v in STATUS_SEVERITY.items())
     return con.execute(
-        f"""with {_LATEST_GOALS},
-            severity(status, rank) as (values {severity}),
+        f"""with severity(status, rank) as (values {severity}),
             goals as (
                 select g.owner_type, g.owner_id, s.rank
-                from current_goals g left join latest l using (goal_id)
-                left join severity s on s.status = coalesce(l.status, 'no_data')
+                from marts.fct_goal_status g
+                left join severity s on s.status = coalesce(g.status, 'no_data')
                 where g.period_start <= ? and g.period_end >= ?),
             by_owner as (
                 select owner_type, owner_id, count(*) as goals, min(rank) as worst_rank
@@ -217,11 +207,10 @@ def owner_goals(con: duckdb.DuckDBPyConnection, user: User, owner_type: str, own
         start, end = _period_window(con, period)
         period_sql, period_params = "g.period_start <= ? and g.period_end >= ?", [start, end]
     return con.execute(
-        f"""with {_LATEST_GOALS}
-            select g.goal_id, g.parent_goal_id, g.goal_type, g.title, g.kpi_key, g.period, g.period_start, g.period_end,
-                   g.weight, g.baseline, g.original_target, g.target, g.revision, l.as_of_date, l.actual,
-                   l.attainment, l.expected_attainment, l.status, l.forecast_value, l.forecast_attainment
-            from current_goals g left join latest l using (goal_id)
+        f"""select g.goal_id, g.parent_goal_id, g.goal_type, g.title, g.kpi_key, g.period, g.period_start, g.period_end,
+                   g.weight, g.baseline, g.original_target, g.target, g.revision, g.as_of_date, g.actual,
+                   g.attainment, g.expected_attainment, g.status, g.forecast_value, g.forecast_attainment
+            from marts.fct_goal_status g
             where g.owner_type = ? and g.owner_id = ? and {period_sql}
             order by g.period, g.goal_type, g.goal_id""", [owner_type, owner_id, *period_params]).pl()
 
@@ -239,13 +228,11 @@ def team_goal_matrix(con: duckdb.DuckDBPyConnection, user: User, unit_id: str, p
     members = people(con, user, unit_id)
     start, end = _period_window(con, period)
     return con.execute(
-        f"""with {_LATEST_GOALS}
-            select e.employee_id, e.full_name, g.goal_id, g.kpi_key, k.name_en, k.name_zh, k.direction, g.weight,
-                   g.target, l.actual, l.attainment, l.expected_attainment, l.status, l.forecast_attainment
-            from current_goals g
+        """select e.employee_id, e.full_name, g.goal_id, g.kpi_key, k.name_en, k.name_zh, k.direction, g.weight,
+                   g.target, g.actual, g.attainment, g.expected_attainment, g.status, g.forecast_attainment
+            from marts.fct_goal_status g
             join marts.dim_employee e on e.employee_id = g.owner_id
             join marts.dim_kpi k using (kpi_key)
-            left join latest l using (goal_id)
             where g.owner_type = 'employee' and g.period_start <= ? and g.period_end >= ?
               and g.owner_id in (select unnest(?::varchar[]))
             order by e.full_name, g.kpi_key""", [start, end, members["employee_id"].to_list()]).pl()
@@ -321,14 +308,16 @@ def calibration(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.D
 # -- drill-through ---------------------------------------------------------------------------------
 
 def record_link(source_object: str, source: str, record_id: str, label: str, links: dict[str, str]) -> str | None:
-    """A URL shaped like the source system's own, from the configured bases (None for inbox records)."""
+    """A URL shaped like the source system's own, from the configured bases (None for inbox records).
+
+    ``record_id`` is the id in the source system (``fct_kpi_records.source_record_id``)."""
     hubspot = f"https://app.hubspot.com/contacts/{links['hubspot_portal_id']}/record"
     shapes = {
         "deal": f"{hubspot}/0-3/{record_id}",
         "call": f"{hubspot}/0-48/{record_id}",
         "meeting": f"{hubspot}/0-47/{record_id}",
         "issue": f"{links['jira_base_url']}/browse/{label}",
-        "version": f"{links['jira_base_url']}/projects/{label.split(' ')[0]}/versions/{record_id.split(':')[0]}",
+        "version": f"{links['jira_base_url']}/projects/{label.split(' ')[0]}/versions/{record_id}",
         "ticket": f"{links['zendesk_base_url']}/agent/tickets/{record_id}",
         "rating": f"{links['zendesk_base_url']}/agent/reporting/satisfaction",
     }
@@ -345,13 +334,14 @@ def kpi_records(con: duckdb.DuckDBPyConnection, user: User, employee_id: str, kp
     _deny_unless(user.sees_individuals, user, "individual records")
     require_employee(con, user, employee_id)
     frame = con.execute(
-        """select r.event_date, r.source, r.source_object, r.label, r.record_id, r.project_key, r.numerator,
+        """select r.event_date, r.source, r.source_object, r.label, r.record_id, r.source_record_id, r.project_key,
+                  r.numerator,
                   r.denominator, r.value
            from marts.fct_kpi_records r
            where r.employee_id = ? and r.kpi_key = ? and r.event_date between ? and ?
            order by r.event_date, r.record_id limit ?""", [employee_id, kpi_key, period_start, period_end, limit]).pl()
     urls = [record_link(o, s, r, lb, links) for o, s, r, lb in
-            zip(frame["source_object"], frame["source"], frame["record_id"], frame["label"], strict=True)]
+            zip(frame["source_object"], frame["source"], frame["source_record_id"], frame["label"], strict=True)]
     return frame.with_columns(pl.Series("link", urls, dtype=pl.Utf8))
 
 

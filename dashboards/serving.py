@@ -1,13 +1,16 @@
-"""The serving database as the dashboards see it: read-only connections, a version key, the publish status.
+"""The serving database as the dashboards see it: read-only snapshots, a version key, the publish status.
 
 A publish replaces ``serving/northstar.duckdb`` by an atomic rename, so the file's inode and mtime change
-exactly when a new version is published: that pair is the cache key, and a running app picks up the new
+exactly when a new version is published: that triple is the version key. The app opens one snapshot per
+version (``open_snapshot``) and runs each query on its own cursor (``reader``); a running app picks up new
 data on the next rerun without a restart.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -29,12 +32,31 @@ def version_key(path: Path | None = None) -> str | None:
     return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
 
 
-def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection: many readers may hold one while the pipeline writes its own build file.
+def open_snapshot(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the version published now; it keeps reading that version after a publish.
 
-    Close it after use: DuckDB shares one open database per path within a process, so a connection kept open
-    would keep serving the replaced file's data to every later connect (a new publication would not show)."""
-    return duckdb.connect(str(path or serving_file()), read_only=True)
+    The file is ATTACHed to an in-memory database instead of opened by path: DuckDB shares one database
+    instance per path within a process, so ``duckdb.connect(path)`` after a publish could hand back the
+    replaced file's instance (old data under the new version key). An attach opens the file the path names
+    now, and the open handle keeps the old inode readable for queries still running on it.
+    """
+    con = duckdb.connect(":memory:")
+    quoted = str(path or serving_file()).replace("'", "''")
+    con.execute(f"attach '{quoted}' as serving (read_only)")
+    con.execute("use serving")
+    return con
+
+
+@contextmanager
+def reader(snapshot: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on ``snapshot`` for one query: DuckDB connections are not shared across threads, cursors are
+    cheap (well under 1 ms) and each Streamlit session runs in its own thread."""
+    cursor = snapshot.cursor()
+    try:
+        cursor.execute("use serving")
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def status(path: Path | None = None) -> dict:

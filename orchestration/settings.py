@@ -31,6 +31,7 @@ class DashboardSettings:
     language: str = "en"                # default UI language: en or zh
     max_rows: int = 5000                # rows a table shows, and exports (same limit)
     cache_ttl_seconds: int = 600        # query cache; a new publication changes the key sooner
+    goal_map_max_people: int = 400      # person rings drawn under the goal map's focus unit; more: pick a smaller unit
     auth: str = "local"                 # local (hashed accounts file) or oidc (st.login)
     hubspot_portal_id: str = "0000000"  # drill-through links, shaped like the source systems' URLs
     jira_base_url: str = "https://example.atlassian.net"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
 from dashboards.ui import (
@@ -17,30 +18,56 @@ from dashboards.ui import (
     table,
     tr,
 )
+from orchestration.settings import load_settings
+
+
+def subtree(nodes: pl.DataFrame, root_id: str) -> pl.DataFrame:
+    """The rows of ``nodes`` at or below ``root_id`` (display only: which part of the tree to draw)."""
+    children: dict[str, list[str]] = {}
+    for node_id, parent_id in zip(nodes["node_id"], nodes["parent_node_id"], strict=True):
+        children.setdefault(parent_id, []).append(node_id)
+    keep, stack = set(), [root_id]
+    while stack:
+        node_id = stack.pop()
+        keep.add(node_id)
+        stack.extend(children.get(node_id, ()))
+    return nodes.filter(pl.col("node_id").is_in(keep))
+
 
 user = page_header("page_goal_map")
 period = goal_period_select("goal_map_period")
-page_view("goal_map", period=period)
-
 nodes = query("goal_map", period=period)
 if nodes.is_empty():
+    page_view("goal_map", period=period)
     st.info(tr("nothing_here"))
     st.stop()
 
-ids = set(nodes["node_id"])
+# a 5,000-person company is one pick away, not one 5,000-slice chart: the map centres on a unit, and draws its
+# people only when there are few enough of them to read (and to send to the browser)
+org_nodes = nodes.filter(pl.col("node_type") != "person")
+focus_labels = dict(zip(org_nodes["node_id"], org_nodes["label"], strict=True))
+focus_id = st.selectbox(tr("focus_unit"), list(focus_labels), format_func=focus_labels.get, key="goal_map_focus")
+page_view("goal_map", period=period, focus=focus_id)
+shown = subtree(nodes, focus_id)
+people_under = shown.filter(pl.col("node_type") == "person").height
+if people_under > load_settings().dashboards.goal_map_max_people:
+    shown = shown.filter(pl.col("node_type") != "person")
+    st.caption(tr("people_hidden", n=people_under))
+
+ids = set(shown["node_id"])
 figure = go.Figure(go.Sunburst(
-    ids=nodes["node_id"].to_list(),
-    labels=nodes["label"].to_list(),
-    parents=[p if p in ids else "" for p in nodes["parent_node_id"].to_list()],
-    marker={"colors": [STATUS_COLOURS.get(s) for s in nodes["status"].to_list()]},
-    hovertext=[f"{status_chip(s)} · {n}" for s, n in zip(nodes["status"], nodes["goals"], strict=True)],
+    ids=shown["node_id"].to_list(),
+    labels=shown["label"].to_list(),
+    parents=[p if p in ids else "" for p in shown["parent_node_id"].to_list()],
+    marker={"colors": [STATUS_COLOURS.get(s) for s in shown["status"].to_list()]},
+    hovertext=[f"{status_chip(s)} · {n}" for s, n in zip(shown["status"], shown["goals"], strict=True)],
     hoverinfo="label+text", branchvalues="remainder", maxdepth=3))
 figure.update_layout(margin={"t": 0, "l": 0, "r": 0, "b": 0}, height=520)
 st.plotly_chart(figure, width="stretch")
 
-labels = {row["node_id"]: f"{row['label']} ({status_chip(row['status'])})" for row in nodes.iter_rows(named=True)}
+labels = {row["node_id"]: f"{row['label']} ({status_chip(row['status'])})" for row in shown.iter_rows(named=True)}
 node_id = st.selectbox(tr("open_node"), list(labels), format_func=labels.get, key="goal_map_node")
-node = nodes.filter(nodes["node_id"] == node_id).row(0, named=True)
+node = shown.filter(pl.col("node_id") == node_id).row(0, named=True)
 owner_type = "employee" if node["node_type"] == "person" else "org_unit"
 goals = scoped("owner_goals", owner_type=owner_type, owner_id=node_id, period=period)
 table(goals, f"goals-{node_id}-{period}", localise(
@@ -53,7 +80,7 @@ table(goals, f"goals-{node_id}-{period}", localise(
 if owner_type == "employee" and st.button(tr("page_person"), key="goal_map_open_person"):
     st.session_state["person_id"] = node_id
     st.switch_page("pages/person.py")
-if owner_type == "org_unit" and node["node_type"] != "company" and st.session_state["user"].role in ("manager", "hr") \
+if owner_type == "org_unit" and node["node_type"] != "company" and user.role in ("manager", "hr") \
         and st.button(tr("page_team"), key="goal_map_open_team"):
     st.session_state["unit_id"] = node_id
     st.switch_page("pages/team.py")

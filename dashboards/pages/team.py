@@ -53,12 +53,12 @@ st.subheader(tr("members"))
 table(matrix, f"team-{unit_id}-{period}", grid.rename({"full_name": tr("full_name")}))
 
 # sparklines: the last months of each member's goal KPIs, as the marts hold them
-members = matrix["employee_id"].unique().to_list()
-trends: dict[tuple[str, str], list[float]] = {}
-for kpi_key in matrix["kpi_key"].unique().sort().to_list():
-    values = query("kpi_values", kpi_key=kpi_key, subject_type="employee", period_type="month", subject_ids=members)
-    for employee_id, group in values.sort("period_start").group_by("subject_id"):
-        trends[(employee_id[0], kpi_key)] = group["value"].tail(SPARK_MONTHS).to_list()
+# sorted lists: they are part of the cache key, and an unordered unique() would miss the cache on every rerun
+members = matrix["employee_id"].unique().sort().to_list()
+values = query("kpi_values", kpi_key=matrix["kpi_key"].drop_nulls().unique().sort().to_list(),
+               subject_type="employee", period_type="month", subject_ids=members)
+trends = {(employee_id, kpi_key): group["value"].tail(SPARK_MONTHS).to_list()
+          for (employee_id, kpi_key), group in values.sort("period_start").group_by("subject_id", "kpi_key")}
 detail = matrix.with_columns(pl.struct(["employee_id", "kpi_key"]).map_elements(
     lambda r: trends.get((r["employee_id"], r["kpi_key"]), []), return_dtype=pl.List(pl.Float64)).alias("trend"))
 shown = localise(detail, {"full_name": "full_name", name_col: "kpi", "weight": "weight", "target": "target",

@@ -77,6 +77,11 @@ def test_crafted_requests_cannot_widen_the_scope(serving, people):
         queries.person_goals(serving, User("emp", "employee", people["member"]), "E00001' or '1'='1")
     assert queries.person_goals(serving, User("hr", "hr"), "E00001' or '1'='1").height == 0  # bound, not spliced
     assert queries.person_goals(serving, lead, people["member"]).height > 0
+    # several KPIs in one request (the team view's sparklines) with everyone named: still only the subtree
+    everyone = _everyone(serving)
+    several = queries.kpi_values(serving, lead, list(KPIS), "employee", "month", subject_ids=everyone)
+    assert several.height > 0 and set(several["kpi_key"]) <= set(KPIS)
+    assert set(several["subject_id"]) <= visible_employees(serving, lead)
 
 
 def test_pip_flags_reach_hr_only_and_scores_never_reach_auditors_or_executives(serving, people):
@@ -205,6 +210,23 @@ def test_drill_through_records_make_the_number(serving, people):
     assert records.height == row[3]
     assert records["value"].sum() == pytest.approx(row[2])
     assert all(link.startswith("https://j/browse/") for link in records["link"])
+
+
+def test_drill_through_keeps_calls_and_meetings_apart(serving):
+    """Each activity is one record, labelled and linked by its own HubSpot object and id."""
+    hr = User("hr", "hr")
+    row = serving.execute(
+        """select subject_id, period_start, value, record_count from marts.fct_kpi_values
+           where kpi_key = 'sales_activities' and subject_type = 'employee' and period_type = 'year'
+           order by record_count desc limit 1""").fetchall()[0]
+    records = queries.kpi_records(serving, hr, row[0], "sales_activities", row[1], date(row[1].year, 12, 31), LINKS)
+    assert records.height == row[3] and records["value"].sum() == pytest.approx(row[2])
+    assert set(records["source_object"]) == {"call", "meeting"}
+    for record in records.iter_rows(named=True):
+        object_id = record["source_record_id"]
+        assert record["record_id"] == f"{record['source_object']}:{object_id}"
+        assert record["label"] == f"{record['source_object'].title()} {object_id}"
+        assert record["link"].endswith(("/0-48/" if record["source_object"] == "call" else "/0-47/") + object_id)
 
 
 def test_cross_analysis_stays_in_scope_for_every_filter(serving, people):

@@ -109,6 +109,41 @@ def test_goal_map_shows_the_tree_in_scope(home):
     assert not any(o in n for o in others for n in nodes if o != employee_name and o not in employee_name)
 
 
+def test_goal_map_centres_on_a_unit_and_hides_people_above_the_cap(home, monkeypatch):
+    path, people, _ = home
+    monkeypatch.setenv("NORTHSTAR_DASHBOARDS_GOAL_MAP_MAX_PEOPLE", "30")
+    at = open_page(app_as(user_for("hr", people)), "pages/goal_map.py")
+    company_people = serving_rows(path, "select count(*) from marts.dim_employee where is_active")[0][0]
+    assert ui.t("people_hidden", "en", n=company_people) in [c.value for c in at.caption]
+    units = {n for n, in serving_rows(path, "select name from marts.dim_org_unit")}
+    assert all(any(option.startswith(f"{u} (") for u in units) for option in at.selectbox(key="goal_map_node").options)
+    # centring on the manager's team draws its people, and only the units at or below it
+    team_id, team_name = serving_rows(
+        path, "select org_unit_id, name from marts.dim_org_unit where manager_employee_id = ? and unit_type = 'team'",
+        [people["manager"]])[0]
+    at.selectbox(key="goal_map_focus").set_value(team_id).run()
+    options = at.selectbox(key="goal_map_node").options
+    members = {n for n, in serving_rows(path, """select full_name from marts.dim_employee
+                                                 where org_unit_id = ? and is_active""", [team_id])}
+    assert options[0].startswith(f"{team_name} (") and 0 < len(members) <= 30 < company_people
+    assert {o.rsplit(" (", 1)[0] for o in options[1:]} == members
+    assert not at.caption
+
+
+def test_a_rerun_of_the_team_view_is_served_from_the_cache(home, monkeypatch):
+    from dashboards import queries
+
+    _, people, _ = home
+    at = open_page(app_as(user_for("manager", people)), "pages/team.py")
+    calls = []
+    for name in ("team_goal_matrix", "kpi_values", "consecutive_declines", "scorecards"):
+        original = getattr(queries, name)
+        monkeypatch.setattr(queries, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    at.run()
+    assert not at.exception and at.dataframe
+    assert calls == [], f"a rerun with the same filters queried again: {calls}"
+
+
 def test_team_view_lists_the_managers_team_with_warnings(home):
     path, people, _ = home
     at = open_page(app_as(user_for("manager", people)), "pages/team.py")

@@ -23,9 +23,10 @@ select 'sales_days_to_close', 'hubspot', deal_id, owner_id, closed_at::date, nul
        (epoch(closed_at) - epoch(created_at)) / 86400.0
 from won
 union all
-select 'sales_activities', 'hubspot', call_id, owner_id, occurred_at::date, 1, null, 1
+-- calls and meetings are separate HubSpot objects whose ids can coincide: the record id names the object
+select 'sales_activities', 'hubspot', 'call:' || call_id, owner_id, occurred_at::date, 1, null, 1
 from {{ ref('stg_hubspot__calls') }}
 union all
-select 'sales_activities', 'hubspot', meeting_id, owner_id, occurred_at::date, 1, null, 1
+select 'sales_activities', 'hubspot', 'meeting:' || meeting_id, owner_id, occurred_at::date, 1, null, 1
 from {{ ref('stg_hubspot__meetings') }}
 where outcome = 'COMPLETED'

@@ -6,15 +6,18 @@ with events as (
     select
         *,
         case
-            when kpi_key = 'sales_activities' then 'activity'
+            when kpi_key = 'sales_activities' then split_part(record_id, ':', 1)  -- call or meeting
             when source = 'hubspot' then 'deal'
             when kpi_key = 'delivery_milestone_on_time_rate' then 'version'
             when source = 'jira' then 'issue'
             when source = 'zendesk' and kpi_key <> 'support_csat' then 'ticket'
         end as label_kind,
-        -- milestone records are (version, assignee) pairs
-        case when kpi_key = 'delivery_milestone_on_time_rate' then split_part(record_id, ':', 1)
-             else record_id end as label_id
+        -- the id in the source system: milestone records are (version, assignee) pairs, activities (object, id)
+        case
+            when kpi_key = 'delivery_milestone_on_time_rate' then split_part(record_id, ':', 1)
+            when kpi_key = 'sales_activities' then split_part(record_id, ':', 2)
+            else record_id
+        end as label_id
     from {{ ref('int_kpi_events') }}
     where employee_id is not null
 ),
@@ -24,9 +27,9 @@ labels as (
            null::varchar as project_key
     from {{ ref('stg_hubspot__deals') }}
     union all
-    select 'activity', call_id::varchar, 'call', 'Call ' || call_id, null from {{ ref('stg_hubspot__calls') }}
+    select 'call', call_id::varchar, 'call', 'Call ' || call_id, null from {{ ref('stg_hubspot__calls') }}
     union all
-    select 'activity', meeting_id::varchar, 'meeting', 'Meeting ' || meeting_id, null
+    select 'meeting', meeting_id::varchar, 'meeting', 'Meeting ' || meeting_id, null
     from {{ ref('stg_hubspot__meetings') }}
     union all
     select 'issue', issue_id::varchar, 'issue', issue_key, project_key from {{ ref('stg_jira__issues') }}
@@ -43,6 +46,7 @@ select
     events.kpi_key::varchar as kpi_key,
     events.source::varchar as source,
     events.record_id::varchar as record_id,
+    events.label_id::varchar as source_record_id,
     coalesce(
         labels.source_object,
         case
