@@ -25,7 +25,9 @@ STATUS_COLOURS = {"achieved": "#2e7d32", "on_track": "#66bb6a", "at_risk": "#ffb
 
 
 def lang() -> str:
-    return st.session_state.get("lang", load_settings().dashboards.language)
+    # not .get("lang", default): the default would read northstar.toml on every call (a status chip each)
+    language = st.session_state.get("lang")
+    return language if language else load_settings().dashboards.language
 
 
 def tr(key: str, **values: object) -> str:

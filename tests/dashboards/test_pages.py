@@ -167,6 +167,13 @@ def test_person_view_drills_through_to_records(home):
     goals, records = frames(at)[0], frames(at)[1]
     assert len(goals) >= 1 and "Status" in goals.columns
     assert "Link" in records.columns and len(records) >= 1
+    # the trend chart plots the mart's monthly values of the chosen KPI
+    kpi_key = at.selectbox(key="person_kpi").value
+    monthly = [v for v, in serving_rows(path, """select value from marts.fct_kpi_values where kpi_key = ?
+        and subject_type = 'employee' and subject_id = ? and period_type = 'month' order by period_start""",
+        [kpi_key, people["employee"]])]
+    (trace,) = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert monthly and trace["y"] == pytest.approx(monthly)
 
 
 def test_cross_analysis_calibration_quality_pipeline(home):

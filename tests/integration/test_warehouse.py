@@ -17,7 +17,8 @@ from tests.helpers import refresh
 
 TZ = ZoneInfo("Asia/Shanghai")
 MARTS = ["dim_org_unit", "dim_employee", "dim_employee_history", "dim_kpi", "fct_kpi_values", "dim_goal",
-         "fct_goal_progress", "fct_scorecard", "fct_identity_unmatched", "fct_kpi_records", "fct_kpi_project_values"]
+         "fct_goal_progress", "fct_goal_status", "fct_scorecard", "fct_identity_unmatched", "fct_kpi_records",
+         "fct_kpi_project_values"]
 KPI_KEYS = [r["kpi_key"] for r in pl.read_csv(PROJECT_ROOT / "dbt_project" / "seeds" / "kpi_catalogue.csv").to_dicts()]
 
 
