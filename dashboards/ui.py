@@ -6,6 +6,7 @@ Pages stay thin: they pick filters, call ``query()`` and hand frames to ``table(
 from __future__ import annotations
 
 import io
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def _snapshot(path: str, version: str) -> duckdb.DuckDBPyConnection:
     return serving.open_snapshot(Path(path))
 
 
-def _reader(version: str) -> Any:
+def _reader(version: str) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     return serving.reader(_snapshot(str(serving.serving_file()), version))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -35,6 +36,9 @@ GOAL = {"goal_id": "G1", "parent_goal_id": "", "goal_type": "kpi", "title": "Win
 
 def write_xlsx(path: Path, sheets: dict[str, list[dict]]) -> Path:
     wb = xlsxwriter.Workbook(str(path))
+    # a fixed creation time: xlsxwriter stamps the current second into the file, so two writes of the same
+    # rows a second apart would not be the identical file the re-drop test means
+    wb.set_properties({"created": datetime(2026, 11, 30, 9, 0, 0)})
     for name, rows in sheets.items():
         if rows:
             pl.DataFrame(rows).write_excel(workbook=wb, worksheet=name)
