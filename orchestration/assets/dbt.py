@@ -7,6 +7,7 @@ extract assets' keys (``["raw_hubspot", "deals"]``): no model names are hard-cod
 import fcntl
 import json
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,10 +17,11 @@ from dagster import AssetExecutionContext, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.resources import Warehouse
-from orchestration.settings import PROJECT_ROOT, load_settings
+from orchestration.settings import PROJECT_ROOT, load_settings, logs_dir
 
 DBT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+KEPT_DBT_RUNS = 10  # each build leaves ~12 MB of artifacts (compiled SQL, run_results.json, dbt.log)
 
 
 def dbt_resource() -> DbtCliResource:
@@ -52,6 +54,21 @@ def ensure_manifest() -> Path:
     return manifest
 
 
+def dbt_run_dir(run_id: str) -> Path:
+    """Where one build's dbt artifacts and log go: under the home's logs, not the code checkout, where
+    dagster-dbt's default (a new folder per invocation) grew by ~12 MB every refresh without end."""
+    return logs_dir() / "dbt" / run_id
+
+
+def prune_dbt_runs(keep: int = KEPT_DBT_RUNS) -> list[Path]:
+    """Delete all but the ``keep`` newest run folders; returns what was deleted."""
+    runs = sorted((p for p in (logs_dir() / "dbt").glob("*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    stale = runs[:-keep] if keep else runs
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
+
+
 class Translator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         # staging / intermediate / marts, from the model's folder; seeds and snapshots by type
@@ -72,6 +89,9 @@ def build_dbt_assets():
                       config: DbtBuildConfig):
         os.environ["NORTHSTAR_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
         args = ["build", "--vars", dbt_vars(), *(["--full-refresh"] if config.full_refresh else [])]
-        yield from dbt.cli(args, context=context).stream()
+        try:
+            yield from dbt.cli(args, context=context, target_path=dbt_run_dir(context.run.run_id)).stream()
+        finally:
+            prune_dbt_runs()
 
     return northstar_dbt

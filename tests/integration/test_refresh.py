@@ -62,6 +62,14 @@ def test_refresh_lands_every_raw_table_and_says_so(refreshed_company):
     assert not (home / "inbox" / "rejected").exists()
 
 
+def test_dbt_artifacts_of_a_refresh_stay_in_its_home(refreshed_company):
+    home, _ = refreshed_company
+    runs = list((home / "logs" / "dbt").glob("*/run_results.json"))
+    assert runs, "the build's run_results.json is kept under $NORTHSTAR_HOME/logs/dbt/<run id>"
+    results = json.loads(runs[0].read_text())["results"]
+    assert any(r["unique_id"] == "model.northstar.fct_kpi_values" and r["status"] == "success" for r in results)
+
+
 def test_second_refresh_lands_nothing_with_one_call_per_object(refreshed_copy):
     before = snapshot(warehouse(refreshed_copy))
     outcome = refresh(refreshed_copy, extract_only=True)

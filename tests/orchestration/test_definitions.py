@@ -31,3 +31,19 @@ def test_settings_reach_dbt_as_vars(monkeypatch):
     dbt_vars = load_settings().dbt_vars()
     assert dbt_vars["timezone"] == "Europe/Berlin" and dbt_vars["min_unit_size"] == 7
     assert dbt_vars["attainment_cap"] == 1.5 and dbt_vars["grade_quota_a"] == 0.2
+
+
+def test_only_the_newest_dbt_run_folders_are_kept(tmp_path, monkeypatch):
+    import os
+
+    from orchestration.assets.dbt import dbt_run_dir, prune_dbt_runs
+
+    monkeypatch.setenv("NORTHSTAR_HOME", str(tmp_path))
+    for age, run_id in enumerate(f"run-{i:02d}" for i in range(12)):
+        folder = dbt_run_dir(run_id)
+        folder.mkdir(parents=True)
+        (folder / "run_results.json").write_text("{}")
+        os.utime(folder, (1_000_000 + age, 1_000_000 + age))  # run-11 is the newest
+    deleted = prune_dbt_runs(keep=10)
+    assert sorted(p.name for p in deleted) == ["run-00", "run-01"]
+    assert sorted(p.name for p in (tmp_path / "logs" / "dbt").iterdir()) == [f"run-{i:02d}" for i in range(2, 12)]
