@@ -26,3 +26,10 @@
     from ({{ changed_versions(relation) }}) as versions
     qualify {{ latest_version('record_id') }}
 {%- endmacro %}
+
+{# The exclusive end of an SCD2 row, open rows ending in the far future. Join on `day < {{ valid_until(...) }}`,
+   never `(valid_to is null or day < valid_to)`: DuckDB plans that OR as a nested loop (30 s for 4.5 M KPI
+   records at the medium tier), the coalesce as a range join (0.3 s). #}
+{% macro valid_until(valid_to) -%}
+    coalesce({{ valid_to }}, date '9999-12-31')
+{%- endmacro %}

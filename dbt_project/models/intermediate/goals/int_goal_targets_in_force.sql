@@ -19,4 +19,4 @@ from {{ ref('int_goal_calendar') }} as calendar
 join {{ ref('int_goal_revisions') }} as revisions
     on revisions.goal_id = calendar.goal_id
     and (revisions.is_first_revision or revisions.valid_from <= calendar.as_of_date)
-    and (revisions.valid_to is null or calendar.as_of_date < revisions.valid_to)
+    and calendar.as_of_date < {{ valid_until('revisions.valid_to') }}

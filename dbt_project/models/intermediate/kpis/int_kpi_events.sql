@@ -39,4 +39,4 @@ from attributed
 left join {{ ref('int_employee_history') }} as history
     on history.employee_id = attributed.employee_id
     and attributed.event_date >= history.valid_from
-    and (history.valid_to is null or attributed.event_date < history.valid_to)
+    and attributed.event_date < {{ valid_until('history.valid_to') }}

@@ -21,12 +21,11 @@ report_slots as (
     cross join as_of
     join {{ ref('int_employee_history') }} as history
         on history.valid_from <= least(last_day(months.month_start), as_of.as_of_date)
-        and (history.valid_to is null or history.valid_to > least(last_day(months.month_start), as_of.as_of_date))
+        and {{ valid_until('history.valid_to') }} > least(last_day(months.month_start), as_of.as_of_date)
     join {{ ref('stg_hr__employees') }} as employees
         on employees.employee_id = history.employee_id
         and employees.hire_date <= least(last_day(months.month_start), as_of.as_of_date)
-        and (employees.termination_date is null
-             or employees.termination_date > least(last_day(months.month_start), as_of.as_of_date))
+        and {{ valid_until('employees.termination_date') }} > least(last_day(months.month_start), as_of.as_of_date)
     where history.manager_id is not null
 ),
 

@@ -37,7 +37,7 @@ placed as (
     left join {{ ref('int_employee_history') }} as history
         on history.employee_id = scores.employee_id
         and history.valid_from <= scores.scored_on
-        and (history.valid_to is null or scores.scored_on < history.valid_to)
+        and scores.scored_on < {{ valid_until('history.valid_to') }}
     left join departments on departments.org_unit_id = history.org_unit_id
 ),
 
