@@ -225,34 +225,37 @@ def team_goal_matrix(con: duckdb.DuckDBPyConnection, user: User, unit_id: str, p
     _deny_unless(user.sees_individuals, user, "team members' goals")
     unit_scope = visible_units(con, user)
     _deny_unless(unit_scope is None or unit_id in unit_scope, user, f"unit {unit_id}")
-    members = people(con, user, unit_id)
+    scope_sql, scope_params = _scope_filter("g.owner_id", visible_employees(con, user))
     start, end = _period_window(con, period)
     return con.execute(
-        """select e.employee_id, e.full_name, g.goal_id, g.kpi_key, k.name_en, k.name_zh, k.direction, g.weight,
+        f"""select e.employee_id, e.full_name, g.goal_id, g.kpi_key, k.name_en, k.name_zh, k.direction, g.weight,
                    g.target, g.actual, g.attainment, g.expected_attainment, g.status, g.forecast_attainment
             from marts.fct_goal_status g
             join marts.dim_employee e on e.employee_id = g.owner_id
             join marts.dim_kpi k using (kpi_key)
             where g.owner_type = 'employee' and g.period_start <= ? and g.period_end >= ?
-              and g.owner_id in (select unnest(?::varchar[]))
-            order by e.full_name, g.kpi_key""", [start, end, members["employee_id"].to_list()]).pl()
+              and e.org_unit_id in ({_SUBTREE}) and {scope_sql}
+            order by e.full_name, g.kpi_key""", [start, end, unit_id, *scope_params]).pl()
 
 
 def consecutive_declines(con: duckdb.DuckDBPyConnection, user: User, employee_ids: list[str],
                          min_run: int = 3) -> pl.DataFrame:
     """People whose goal KPI got worse month over month ``min_run`` times in a row up to the latest month."""
     _deny_unless(user.sees_individuals, user, "individual KPI values")
-    scope_sql, scope_params = _scope_filter("v.subject_id", visible_employees(con, user))
+    scope_sql, scope_params = _scope_filter("g.owner_id", visible_employees(con, user))
     return con.execute(
-        f"""with goal_kpis as (select distinct owner_id as employee_id, kpi_key from marts.dim_goal
-                               where owner_type = 'employee' and kpi_key is not null),
+        f"""with goal_kpis as (
+                -- the people asked about, within scope, first: the scan of monthly values then joins few ids
+                select distinct g.owner_id as employee_id, g.kpi_key from marts.dim_goal g
+                where g.owner_type = 'employee' and g.kpi_key is not null and {scope_sql}
+                  and g.owner_id in (select unnest(?::varchar[]))),
             monthly as (
                 select v.subject_id as employee_id, v.kpi_key, k.name_en, k.name_zh, v.period_start,
                        case when k.direction = 'lower_is_better' then -v.value else v.value end as goodness
-                from marts.fct_kpi_values v join marts.dim_kpi k using (kpi_key)
-                join goal_kpis g on g.employee_id = v.subject_id and g.kpi_key = v.kpi_key
-                where v.subject_type = 'employee' and v.period_type = 'month' and {scope_sql}
-                  and v.subject_id in (select unnest(?::varchar[]))
+                from goal_kpis g
+                join marts.fct_kpi_values v on v.subject_id = g.employee_id and v.kpi_key = g.kpi_key
+                join marts.dim_kpi k on k.kpi_key = v.kpi_key
+                where v.subject_type = 'employee' and v.period_type = 'month'
                   -- complete months only: a month still running would always look like a decline
                   and last_day(v.period_start) <= (select max(as_of_date) from marts.fct_goal_progress)),
             steps as (
@@ -275,11 +278,10 @@ def consecutive_declines(con: duckdb.DuckDBPyConnection, user: User, employee_id
 def scorecards(con: duckdb.DuckDBPyConnection, user: User, period: str, unit_id: str | None = None) -> pl.DataFrame:
     """Scores, ranks and the grade proposal per person (optionally those now in ``unit_id``); PIP columns for HR."""
     _deny_unless(user.sees_individuals, user, "individual scores")
-    scope = visible_employees(con, user)
+    scope_sql, scope_params = _scope_filter("s.employee_id", visible_employees(con, user))
     if unit_id is not None:
-        members = set(people(con, user, unit_id)["employee_id"].to_list())
-        scope = members if scope is None else scope & members
-    scope_sql, scope_params = _scope_filter("s.employee_id", scope)
+        scope_sql += f" and e.org_unit_id in ({_SUBTREE})"
+        scope_params = [*scope_params, unit_id]
     hr_columns = ", s.consecutive_low_periods, s.pip_candidate" if user.sees_pip else ""
     return con.execute(
         f"""select s.employee_id, e.full_name, e.title, s.period, s.weighted_score, s.rank_in_unit, s.unit_size,
