@@ -1,8 +1,11 @@
 """`northstar bench`: time the pipeline on a simulated tier, in a folder of its own.
 
 Measures simulate, a first full refresh (rows per second per source), the next day's incremental refresh,
-a `--full` rebuild of the same data, and a refresh with no new data (API calls);
-with peak memory of this process and of its children (dbt).
+a `--full` rebuild of the same data, and a refresh with no new data (API calls); with peak memory of the
+pipeline (this process), of the sandbox's API servers and of the largest child process (dbt or the servers).
+
+The sandbox servers run in a process of their own, started before each refresh is timed, as a real tenant's
+APIs would be elsewhere: in process they would add every simulated record to the pipeline's memory.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ import json
 import os
 import resource
 import shutil
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,6 +32,7 @@ class RunFigures:
     api_calls: int = 0
     step_seconds: dict[str, float] = field(default_factory=dict)
     rows_by_table: dict[str, int] = field(default_factory=dict)
+    sandbox_peak_rss_mb: float = 0.0
 
 
 @dataclass
@@ -34,8 +41,55 @@ class BenchResult:
     simulate_seconds: float
     runs: dict[str, RunFigures]
     rows_per_second: dict[str, float]
-    peak_rss_mb: float
+    peak_rss_mb: float  # the pipeline: this process (Dagster, connectors, audit, publish)
+    # the largest child's high-water mark: dbt or the sandbox servers; a forked child's includes the pipeline's
+    # size at the fork, so this is an upper bound for dbt, not its own peak
     peak_child_rss_mb: float
+    peak_sandbox_rss_mb: float = 0.0
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident memory (VmHWM), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+@contextmanager
+def sandbox_process(sandbox: Path) -> Iterator[tuple[subprocess.Popen, dict[str, str]]]:
+    """The sandbox's API servers in a child process, and the URLs they listen on."""
+    from orchestration.settings import PROJECT_ROOT
+
+    process = subprocess.Popen([sys.executable, "-m", "sandbox.servers", str(sandbox)], cwd=PROJECT_ROOT,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the sandbox servers did not start (exit code {process.wait()})")
+        yield process, json.loads(line)
+    finally:
+        process.stdin.close()  # the servers stop when their input closes
+        process.wait(timeout=60)
+
+
+@contextmanager
+def _sources_at(urls: dict[str, str]) -> Iterator[None]:
+    """Point the pipeline at ``urls`` with the sandbox's credentials, as a deployment points it at vendors."""
+    from sandbox.servers import SANDBOX_TOKENS
+
+    values = {f"NORTHSTAR_{system.upper()}_URL": url for system, url in urls.items()}
+    values |= {f"NORTHSTAR_{key.upper()}": value for key, value in SANDBOX_TOKENS.items()}
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _run(full: bool = False) -> RunFigures:
@@ -44,11 +98,14 @@ def _run(full: bool = False) -> RunFigures:
     from orchestration.refresh import api_calls, landed_rows, run_refresh
 
     instance = DagsterInstance.ephemeral()
-    started = time.perf_counter()
-    result = run_refresh(full=full, instance=instance)
+    with sandbox_process(settings.sandbox_dir()) as (servers, urls), _sources_at(urls):
+        started = time.perf_counter()
+        result = run_refresh(full=full, instance=instance)
+        seconds = time.perf_counter() - started
+        sandbox_peak = _peak_rss_mb(servers.pid)
     if not result.success:
         raise RuntimeError(f"the bench refresh failed (run {result.run_id}); see `northstar refresh` for why")
-    figures = RunFigures(time.perf_counter() - started, rows_by_table=landed_rows(result))
+    figures = RunFigures(seconds, rows_by_table=landed_rows(result), sandbox_peak_rss_mb=sandbox_peak)
     figures.rows_landed = sum(figures.rows_by_table.values())
     figures.api_calls = sum(api_calls(result).values())
     starts: dict[str, float] = {}
@@ -132,6 +189,7 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
         rows_per_second=_rows_per_second(runs["first_refresh"]),
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         peak_child_rss_mb=round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        peak_sandbox_rss_mb=max(run.sandbox_peak_rss_mb for run in runs.values()),
     )
 
 

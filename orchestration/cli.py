@@ -169,7 +169,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     console.print(table)
     rates = ", ".join(f"{source} {rate:,.0f} rows/s" for source, rate in result.rows_per_second.items())
     console.print(f"simulate {result.simulate_seconds:.1f}s · extract {rates}")
-    console.print(f"peak memory: pipeline {result.peak_rss_mb:,.0f} MB, dbt {result.peak_child_rss_mb:,.0f} MB")
+    console.print(f"peak memory: pipeline {result.peak_rss_mb:,.0f} MB, sandbox API servers "
+                  f"{result.peak_sandbox_rss_mb:,.0f} MB, largest child {result.peak_child_rss_mb:,.0f} MB "
+                  "(dbt or the servers; a forked child counts the pipeline's size at the fork)")
     console.print(f"figures saved to {save(result, folder)}")
     return 0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 import threading
 import time
 from bisect import bisect_left
@@ -512,3 +513,19 @@ def serve_sandbox(sandbox: Path, faults: Faults | None = None) -> Iterator[Runni
         for server in servers:
             server.shutdown()
             server.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m sandbox.servers SANDBOX_DIR``: serve from a process of its own, so that a benchmark measures
+    the pipeline's memory without the sandbox's (which holds every record). Prints the URLs as one JSON line,
+    then serves until its standard input is closed."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        raise SystemExit("usage: python -m sandbox.servers SANDBOX_DIR")
+    with serve_sandbox(Path(args[0])) as running:
+        print(json.dumps(running.urls), flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

@@ -98,3 +98,17 @@ def test_fault_switches_parse_and_fire(small_company):
         limited = requests.get(url, headers=HUBSPOT)
         assert limited.status_code == 429 and limited.headers["Retry-After"] == "3"
         assert running.calls("hubspot") == 2
+
+
+def test_the_servers_run_in_a_process_of_their_own_until_their_input_closes(small_company):
+    """What the benchmark uses, so that the pipeline's peak memory does not include every simulated record."""
+    from orchestration.bench import _peak_rss_mb, sandbox_process
+
+    with sandbox_process(small_company / "sandbox") as (process, own_urls):
+        owners = requests.get(own_urls["hubspot"] + "/crm/v3/owners", headers=HUBSPOT)
+        assert owners.status_code == 200 and owners.json()["results"]
+        assert requests.get(own_urls["jira"] + "/rest/api/3/users/search", headers=JIRA).status_code == 200
+        assert _peak_rss_mb(process.pid) > 10
+    assert process.returncode == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(own_urls["hubspot"] + "/crm/v3/owners", headers=HUBSPOT, timeout=2)
