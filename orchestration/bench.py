@@ -80,16 +80,8 @@ def _sources_at(urls: dict[str, str]) -> Iterator[None]:
 
     values = {f"NORTHSTAR_{system.upper()}_URL": url for system, url in urls.items()}
     values |= {f"NORTHSTAR_{key.upper()}": value for key, value in SANDBOX_TOKENS.items()}
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
+    with settings.environment(values):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _run(full: bool = False) -> RunFigures:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from orchestration.settings import environment
 
 RAW_SCHEMAS = ("raw_hubspot", "raw_jira", "raw_zendesk", "raw_hr", "raw_goals", "raw_one_on_ones", "raw_reviews",
                "raw_manual")
@@ -18,16 +19,8 @@ RAW_SCHEMAS = ("raw_hubspot", "raw_jira", "raw_zendesk", "raw_hr", "raw_goals", 
 def northstar_env(home: Path, **extra: str) -> Iterator[None]:
     """Point settings at ``home`` (and set extra NORTHSTAR_* variables) for the block."""
     values = {"NORTHSTAR_HOME": str(home), **{f"NORTHSTAR_{k.upper()}": v for k, v in extra.items()}}
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
+    with environment(values):
         yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @dataclass
