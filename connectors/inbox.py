@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -93,6 +94,23 @@ TEMPLATES = (
 )
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """Ranges the templates imply, from settings: review scores on the review scale, manual values bounded."""
+
+    review_score_min: float = 1.0
+    review_score_max: float = 5.0
+    manual_value_min: float = -1000.0
+    manual_value_max: float = 1000.0
+
+    def for_column(self, table: str, column: str) -> tuple[float, float] | None:
+        if table == "reviews" and column in ("self_score", "manager_score"):
+            return self.review_score_min, self.review_score_max
+        if table == "manual_entries" and column == "value":
+            return self.manual_value_min, self.manual_value_max
+        return None
+
+
 class RejectedFile(ValueError):
     """A file that cannot be loaded; ``problems`` each name sheet, row and column."""
 
@@ -137,9 +155,37 @@ def read_sheets(path: Path, template: Template) -> dict[str, pl.DataFrame]:
         return {name: pl.read_excel(path, sheet_name=name, infer_schema_length=0) for name in wanted}
     if suffix == ".csv":
         table = _csv_table(path.name, template)
+        _check_csv_text(path, table)
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
         return {table.name: frame}
     raise RejectedFile(path.name, [f"unsupported file type {suffix!r}: use .csv or .xlsx"])
+
+
+def _check_csv_text(path: Path, table: Table) -> None:
+    """One clear reason for the two common ways a spreadsheet saves a CSV we cannot read: a legacy encoding
+    (GBK/GB18030 from a Chinese Excel, Latin-1 from a Western one) and a ';' or tab delimiter (European
+    locales), instead of one "required column missing" line per column."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        guess = "GBK/GB18030" if _decodes_as_chinese(data) else "Latin-1/Windows-1252 or another legacy encoding"
+        raise RejectedFile(path.name, [
+            f"file is not UTF-8 (byte {exc.start + 1} cannot be read; it looks like {guess}): "
+            "save it as 'CSV UTF-8 (comma delimited)'"]) from None
+    header = text.splitlines()[0] if text else ""
+    if "," not in header and len(table.columns) > 1:
+        found = next((name for sep, name in ((";", "';'"), ("\t", "a tab"), ("|", "'|'")) if sep in header), None)
+        hint = f" (found {found})" if found else ""
+        raise RejectedFile(path.name, [f"the header has one column{hint}: use ',' as delimiter"])
+
+
+def _decodes_as_chinese(data: bytes) -> bool:
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _csv_table(name: str, template: Template) -> Table:
@@ -153,14 +199,17 @@ def _csv_table(name: str, template: Template) -> Table:
     raise RejectedFile(name, [f"cannot tell which table this CSV holds: name it one of {names}"])
 
 
-def validate(path: Path, template: Template, kpi_keys: set[str] | None = None) -> dict[str, pl.DataFrame]:
+def validate(path: Path, template: Template, kpi_keys: set[str] | None = None,
+             bounds: Bounds | None = None) -> dict[str, pl.DataFrame]:
     """Typed frames for every table, or ``RejectedFile`` listing every problem found."""
+    bounds = bounds or Bounds()
     try:
         sheets = read_sheets(path, template)
     except RejectedFile:
         raise
-    except Exception as exc:  # unreadable bytes, broken zip, bad encoding: name the file
-        raise RejectedFile(path.name, [f"cannot be read as {path.suffix}: {exc}"]) from exc
+    except Exception as exc:  # unreadable bytes, broken zip, bad encoding: name the file, never the server's paths
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RejectedFile(path.name, [f"cannot be read as {path.suffix}: {scrub_paths(first_line, path)}"]) from exc
     problems: list[str] = []
     typed: dict[str, pl.DataFrame] = {}
     for table in template.tables:
@@ -168,7 +217,7 @@ def validate(path: Path, template: Template, kpi_keys: set[str] | None = None) -
             continue
         frame = sheets[table.name]
         where = f"sheet {table.name!r}" if path.suffix.lower() == ".xlsx" else "table " + repr(table.name)
-        result = _validate_table(frame, table, where, kpi_keys, problems)
+        result = _validate_table(frame, table, where, kpi_keys, bounds, problems)
         if result is not None:
             typed[table.name] = result
     if problems:
@@ -176,7 +225,7 @@ def validate(path: Path, template: Template, kpi_keys: set[str] | None = None) -
     return typed
 
 
-def _validate_table(frame: pl.DataFrame, table: Table, where: str, kpi_keys: set[str] | None,
+def _validate_table(frame: pl.DataFrame, table: Table, where: str, kpi_keys: set[str] | None, bounds: Bounds,
                     problems: list[str]) -> pl.DataFrame | None:
     frame = frame.rename({c: c.strip() for c in frame.columns})
     missing = [c.name for c in table.columns if c.name not in frame.columns]
@@ -194,7 +243,7 @@ def _validate_table(frame: pl.DataFrame, table: Table, where: str, kpi_keys: set
     for i, row in enumerate(rows):
         line = i + 2  # spreadsheet row: the header is row 1
         for col in table.columns:
-            value, problem = _cell(row.get(col.name), col, kpi_keys)
+            value, problem = _cell(row.get(col.name), col, kpi_keys, bounds.for_column(table.name, col.name))
             if problem:
                 problems.append(f"{where}, row {line}, column {col.name!r}: {problem}")
             out[col.name].append(value)
@@ -214,7 +263,8 @@ def _validate_table(frame: pl.DataFrame, table: Table, where: str, kpi_keys: set
     return pl.DataFrame(out, schema=schema) if not problems else None
 
 
-def _cell(raw: object, col: Column, kpi_keys: set[str] | None) -> tuple[object, str]:
+def _cell(raw: object, col: Column, kpi_keys: set[str] | None,
+          bounds: tuple[float, float] | None = None) -> tuple[object, str]:
     text = None if raw is None else str(raw).strip()
     if text in (None, ""):
         return None, ("a value is required" if col.required else "")
@@ -222,7 +272,12 @@ def _cell(raw: object, col: Column, kpi_keys: set[str] | None) -> tuple[object, 
         if col.kind == "date":
             return _parse_date(text), ""
         if col.kind == "number":
-            return float(text), ""
+            number = float(text)
+            if not math.isfinite(number):  # float() reads inf, -Infinity, nan: no KPI can be computed from them
+                return None, f"{text!r} is not a finite number"
+            if bounds and not bounds[0] <= number <= bounds[1]:
+                return None, f"{text!r} is outside the allowed range {bounds[0]:g} to {bounds[1]:g}"
+            return number, ""
         if col.kind == "integer":
             number = float(text)
             if not number.is_integer():
@@ -238,6 +293,16 @@ def _cell(raw: object, col: Column, kpi_keys: set[str] | None) -> tuple[object, 
     if col.name == "kpi_key" and kpi_keys and text not in kpi_keys:
         return None, f"{text!r} is not a KPI key of the catalogue"
     return text, ""
+
+
+_ABSOLUTE_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s'\"]+){2,}[\\/]?")
+
+
+def scrub_paths(message: str, path: Path | None = None) -> str:
+    """A reader's error without the server's folders: the file by its name, any other absolute path by its last part."""
+    if path is not None:
+        message = message.replace(str(path.resolve()), path.name).replace(str(path), path.name)
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1], message)
 
 
 def _parse_date(text: str) -> date:
@@ -333,7 +398,8 @@ def reject(store: RawStore, path: Path, sha: str, reason: str) -> FileResult:
     return FileResult(path.name, "rejected", reason=reason)
 
 
-def process_file(store: RawStore, path: Path, kpi_keys: set[str] | None = None) -> FileResult:
+def process_file(store: RawStore, path: Path, kpi_keys: set[str] | None = None,
+                 bounds: Bounds | None = None) -> FileResult:
     """Validate then load (or reject) one inbox file."""
     sha = file_sha256(path)
     template = template_for(path.name)
@@ -344,7 +410,7 @@ def process_file(store: RawStore, path: Path, kpi_keys: set[str] | None = None) 
         _move(path, path.parent / "loaded")
         return FileResult(path.name, "skipped", reason="already loaded")
     try:
-        frames = validate(path, template, kpi_keys)
+        frames = validate(path, template, kpi_keys, bounds)
     except RejectedFile as exc:
         return reject(store, path, sha, str(exc))
     counts = land_file(store, path, template, frames, sha)
@@ -364,7 +430,19 @@ def kpi_keys_from_catalogue(path: Path) -> set[str]:
 
 
 def process_inbox(store: RawStore, inbox: Path, kpi_keys: set[str] | None = None,
-                  prefix: str | None = None) -> list[FileResult]:
+                  prefix: str | None = None, bounds: Bounds | None = None) -> list[FileResult]:
     files = [p for p in pending_files(inbox) if prefix is None or (template_for(p.name) is not None
              and template_for(p.name).prefix == prefix)]
-    return [process_file(store, p, kpi_keys) for p in files]
+    results = [process_file(store, p, kpi_keys, bounds) for p in files]
+    ensure_raw_tables(store)
+    return results
+
+
+def ensure_raw_tables(store: RawStore) -> None:
+    """Every template's raw table exists, empty until its first file: a company that has not dropped a 1:1,
+    review or manual-entries file yet still builds (its staging models are empty, its KPIs have no values)."""
+    ensure_inbox_log(store)
+    for template in TEMPLATES:
+        store.con.execute(f"create schema if not exists raw_{template.source}")
+        for table in template.tables:
+            store.con.execute(_table_ddl(template.source, table))

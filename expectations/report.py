@@ -23,6 +23,8 @@ AREAS = {
     "tickets": ("Tickets (Zendesk)", ["support"], PAGES),
     "hr": ("HR export", ["sales", "delivery", "support", "management", "manual"], [*PAGES, "Calibration"]),
     "goals": ("Goal workbook", [], ["Goal map", "Team view", "Person view", "Calibration"]),
+    "people": ("Reviews, manual entries and goal numbers", ["management", "manual"],
+               [*PAGES, "Calibration"]),
     "sources": ("All API sources", ["sales", "delivery", "support"], [*PAGES, "Pipeline status"]),
     "marts": ("Public marts", ["sales", "delivery", "support", "management", "manual"], [*PAGES, "Calibration"]),
 }

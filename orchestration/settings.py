@@ -28,6 +28,14 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class InboxSettings:
+    review_score_min: float = 1.0       # the review form's scale: scores outside it reject the file
+    review_score_max: float = 5.0
+    manual_value_min: float = -1000.0   # a hand-entered KPI value outside this range rejects the file
+    manual_value_max: float = 1000.0
+
+
+@dataclass(frozen=True)
 class DashboardSettings:
     port: int = 8501
     language: str = "en"                # default UI language: en or zh
@@ -54,6 +62,7 @@ class Settings:
     jira_story_points_field: str = "customfield_10016"
     as_of_date: str = ""  # "" = the newest date in the data; YYYY-MM-DD pins progress to a day
     http: HttpSettings = HttpSettings()
+    inbox: InboxSettings = InboxSettings()
     dashboards: DashboardSettings = DashboardSettings()
 
     def dbt_vars(self) -> dict[str, object]:
@@ -61,7 +70,7 @@ class Settings:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NESTED}
 
 
-NESTED = {"http": HttpSettings, "dashboards": DashboardSettings}
+NESTED = {"http": HttpSettings, "inbox": InboxSettings, "dashboards": DashboardSettings}
 
 
 def _coerce(value: str, like: object) -> object:

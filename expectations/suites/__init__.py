@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from expectations.rules import Suite
-from expectations.suites import crm, goals, hr, marts, projects, sources, tickets
+from expectations.suites import crm, goals, hr, marts, people, projects, sources, tickets
 
-MODULES = {"crm": crm, "projects": projects, "tickets": tickets, "hr": hr, "goals": goals, "sources": sources,
-           "marts": marts}
+MODULES = {"crm": crm, "projects": projects, "tickets": tickets, "hr": hr, "goals": goals, "people": people,
+           "sources": sources, "marts": marts}
 
 
 def areas() -> dict[str, list[Suite]]:

@@ -9,6 +9,49 @@ from expectations.rules import Suite, rule
 E = gx.expectations
 
 
+# The volume rule compares loads (each drop is one load, whatever its file name), and people in force rather than
+# rows. A load that repeats any person's previous row unchanged is a full export: the people in force it lists
+# are compared with those in force before it (a truncated export lists fewer). A load of only new or changed
+# rows is a delta export (one new hire, a few moves): the people in force after it are compared with before it,
+# so only mass terminations trip it. "In force" is taken on the newest hire date known, the export's own clock.
+VOLUME_SQL = """
+with loads as (
+    select _load_id, min(_loaded_at) as loaded_at, min(_file) as file_name from raw_hr.employees group by _load_id),
+ranked as (select *, row_number() over (order by loaded_at desc, _load_id desc) as n from loads),
+latest as (select * from ranked where n = 1),
+reference as (select max(hire_date) as day from raw_hr.employees),
+before as (
+    select e.* from raw_hr.employees e join ranked r on r._load_id = e._load_id and r.n > 1
+    qualify row_number() over (partition by e.employee_id order by e._loaded_at desc, e._file desc, e._row desc) = 1),
+listed as (select e.* from raw_hr.employees e join latest on latest._load_id = e._load_id),
+after as (select * from listed union all select * from before where employee_id not in (select employee_id from listed)),
+repeated as (
+    select count(*) as n from listed l join before b on b.employee_id = l.employee_id
+        and b.full_name is not distinct from l.full_name and b.email is not distinct from l.email
+        and b.title is not distinct from l.title and b.hire_date is not distinct from l.hire_date
+        and b.termination_date is not distinct from l.termination_date),
+in_force as (
+    select src, count(*) filter (where hire_date <= reference.day
+                                 and (termination_date is null or termination_date > reference.day)) as people
+    from (select 'listed' as src, * from listed union all select 'before', * from before
+          union all select 'after', * from after) as rows, reference
+    group by src),
+figures as (
+    select latest.file_name as latest_file,
+           case when (select count(*) from before) = 0 then 'first'
+                when (select n from repeated) > 0 then 'full' else 'delta' end as load_kind,
+           coalesce((select people from in_force where src = 'listed'), 0) as listed_in_force,
+           coalesce((select people from in_force where src = 'before'), 0) as before_in_force,
+           coalesce((select people from in_force where src = 'after'), 0) as after_in_force
+    from latest)
+select *,
+       case load_kind when 'first' then 1.0
+            when 'full' then listed_in_force / greatest(before_in_force, 1)::double
+            else after_in_force / greatest(before_in_force, 1)::double end as ratio
+from figures
+"""
+
+
 def suites() -> list[Suite]:
     employees = Suite("hr_employees", "staging.stg_hr__employees", ["staging", "stg_hr__employees"],
                       "select * from staging.stg_hr__employees", key=["employee_id"])
@@ -59,20 +102,13 @@ def suites() -> list[Suite]:
              severity="blocking", en="Every unit's parent exists.", zh="每个组织单元的上级都存在。"),
     ]
     volume = Suite(
-        "hr_export_volume", "raw_hr.employees (latest file vs previous)", ["staging", "stg_hr__employees"],
-        """with files as (
-               select _file, min(_loaded_at) as loaded_at, count(*) as file_rows from raw_hr.employees group by _file),
-           ranked as (select *, row_number() over (order by loaded_at desc, _file desc) as n from files)
-           select latest._file as latest_file, latest.file_rows as latest_rows,
-                  coalesce(previous.file_rows, latest.file_rows) as previous_rows,
-                  latest.file_rows / coalesce(previous.file_rows, latest.file_rows)::double as ratio
-           from ranked latest left join ranked previous on previous.n = 2
-           where latest.n = 1""",
-        key=["latest_file"],
+        "hr_export_volume", "raw_hr.employees (people in force: latest HR load vs before it)",
+        ["staging", "stg_hr__employees"], VOLUME_SQL, key=["latest_file", "load_kind"],
     )
     volume.expectations = [
         rule(E.ExpectColumnValuesToBeBetween, column="ratio", min_value=0.7, family="volume", severity="blocking",
-             en="The latest HR export has at least 70 % of the previous export's employees (a truncated export would "
-                "make people vanish).", zh="最新HR导出的员工数不少于上一次的70%(防止导出被截断)。"),
+             en="The latest HR load keeps at least 70 % of the people in force before it: a full export lists them, "
+                "a delta export (only new or changed people) may not terminate more than 30 % of them.",
+             zh="最新一次HR导入后在职人数不少于导入前的70%:全量导出须列出他们,增量导出(只含新增或变更人员)不得使超过30%的人离职。"),
     ]
     return [employees, assignments, units, volume]

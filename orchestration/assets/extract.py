@@ -8,8 +8,8 @@ multi-asset, so its tables are always materialised together.
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, RetryPolicy, multi_asset
 
-from connectors.inbox import TEMPLATES, kpi_keys_from_catalogue, process_inbox
-from orchestration import progress
+from connectors.inbox import TEMPLATES, Bounds, kpi_keys_from_catalogue, process_inbox
+from orchestration import progress, settings
 from orchestration.resources import Inbox, SourceSystems, Warehouse
 
 EXTRACT_RETRY = RetryPolicy(max_retries=2, delay=5)
@@ -58,7 +58,10 @@ def extract_inbox(context: AssetExecutionContext, inbox: Inbox, warehouse: Wareh
 
     keys = kpi_keys_from_catalogue(Path(inbox.kpi_catalogue))
     with warehouse.raw_store() as store:
-        results = process_inbox(store, Path(inbox.path), keys)
+        limits = settings.load_settings().inbox
+        bounds = Bounds(limits.review_score_min, limits.review_score_max, limits.manual_value_min,
+                        limits.manual_value_max)
+        results = process_inbox(store, Path(inbox.path), keys, bounds=bounds)
     landed: dict[str, int] = {}
     for r in results:
         for table, n in r.rows.items():

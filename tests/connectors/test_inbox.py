@@ -98,6 +98,21 @@ def test_csv_goal_file_loads_typed(inbox, store):
     assert store.con.execute("select target, weight, revision from raw_goals.goals").fetchall() == [(0.3, 100.0, 1)]
 
 
+MANUAL = {"entry_id": "M1", "employee_id": "E2", "kpi_key": "manual_points", "entry_date": "2026-11-02",
+          "value": "5", "category": "mentoring", "note": "", "entered_by": "E1"}
+REVIEW = {"review_id": "R1", "employee_id": "E2", "reviewer_id": "E1", "cycle": "2026-H1", "self_score": "4.0",
+          "manager_score": "3.5", "submitted_on": "2026-07-01"}
+
+
+def write_text_csv(path: Path, text: str, encoding: str) -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _csv_text(rows: list[dict], sep: str = ",") -> str:
+    return "\n".join([sep.join(rows[0]), *(sep.join(str(v) for v in r.values()) for r in rows)]) + "\n"
+
+
 BAD_FILES = {
     "missing column": (
         lambda inbox: hr(inbox, employees=[{k: v for k, v in e.items() if k != "email"} for e in EMPLOYEES]),
@@ -126,6 +141,31 @@ BAD_FILES = {
     "unrecognised name": (
         lambda inbox: write_csv(inbox / "payroll_2026.csv", [GOAL]),
         "unrecognised name; expected a prefix of hr_"),
+    "infinite manual value": (
+        lambda inbox: write_csv(inbox / "manual_2026-11.csv", [MANUAL, MANUAL | {"entry_id": "M2", "value": "inf"}]),
+        "table 'manual_entries', row 3, column 'value': 'inf' is not a finite number"),
+    "negative infinity spelled out": (
+        lambda inbox: write_csv(inbox / "manual_2026-11.csv", [MANUAL | {"value": "-Infinity"}]),
+        "row 2, column 'value': '-Infinity' is not a finite number"),
+    "nan review score": (
+        lambda inbox: write_csv(inbox / "reviews_2026-H1.csv", [REVIEW | {"manager_score": "NaN"}]),
+        "table 'reviews', row 2, column 'manager_score': 'NaN' is not a finite number"),
+    "review score off the scale": (
+        lambda inbox: write_csv(inbox / "reviews_2026-H1.csv", [REVIEW | {"self_score": "45"}]),
+        "row 2, column 'self_score': '45' is outside the allowed range 1 to 5"),
+    "absurd manual value": (
+        lambda inbox: write_csv(inbox / "manual_2026-11.csv", [MANUAL | {"value": "1e12"}]),
+        "row 2, column 'value': '1e12' is outside the allowed range -1000 to 1000"),
+    "GBK csv": (
+        lambda inbox: write_text_csv(inbox / "manual_2026-11.csv", _csv_text([MANUAL | {"note": "带教新人"}]), "gbk"),
+        "file is not UTF-8"),
+    "Latin-1 csv": (
+        lambda inbox: write_text_csv(inbox / "manual_2026-11.csv", _csv_text([MANUAL | {"note": "café crème"}]),
+                                     "latin-1"),
+        "save it as 'CSV UTF-8 (comma delimited)'"),
+    "semicolon csv": (
+        lambda inbox: write_text_csv(inbox / "manual_2026-11.csv", _csv_text([MANUAL], ";"), "utf-8"),
+        "the header has one column (found ';'): use ',' as delimiter"),
     "not a spreadsheet": (
         lambda inbox: (inbox / "hr_2026-11-30.xlsx").write_bytes(b"this is not a zip file"),
         "cannot be read as .xlsx"),
@@ -148,6 +188,29 @@ def test_bad_files_are_rejected_whole_with_the_place_named(kind, inbox, store):
     assert expected in reason_file.read_text()
     assert (inbox / "rejected" / name).exists() and not (inbox / name).exists()
     assert _raw(store) == before
+    assert str(inbox.parent) not in result.reason, "a reason never shows the server's folders"
+    assert len(result.reason.splitlines()) <= 3, "one clear reason, not one line per column"
+
+
+def test_a_legacy_encoding_is_named_for_what_it_looks_like(inbox, store):
+    write_text_csv(inbox / "manual_2026-11.csv", _csv_text([MANUAL | {"note": "带教新人"}]), "gb18030")
+    [result] = process_inbox(store, inbox, KPI_KEYS)
+    assert "it looks like GBK/GB18030" in result.reason
+
+
+def test_reader_errors_lose_the_servers_paths():
+    from connectors.inbox import scrub_paths
+
+    message = "Failed to open /srv/northstar/.northstar/inbox/hr_x.xlsx: see /tmp/abc/log.txt"
+    assert scrub_paths(message, Path("/srv/northstar/.northstar/inbox/hr_x.xlsx")) == \
+        "Failed to open hr_x.xlsx: see log.txt"
+
+
+def test_every_template_table_exists_after_an_inbox_pass_even_without_files(inbox, store):
+    assert process_inbox(store, inbox, KPI_KEYS) == []
+    for table in ("raw_manual.manual_entries", "raw_reviews.reviews", "raw_one_on_ones.one_on_ones",
+                  "raw_hr.employees", "raw_goals.goals"):
+        assert store.con.execute(f"select count(*) from {table}").fetchall() == [(0,)]
 
 
 def _raw(store: RawStore) -> dict[str, list]:
@@ -164,5 +227,4 @@ def test_one_bad_row_keeps_the_whole_file_out(inbox, store):
     [result] = process_inbox(store, inbox, KPI_KEYS)
     assert result.status == "rejected"
     assert "row 439, column 'period': 'Q1 2026' is not a period" in result.reason
-    tables = store.con.execute("select count(*) from information_schema.tables where table_schema = 'raw_goals'")
-    assert tables.fetchall()[0][0] == 0
+    assert store.con.execute("select count(*) from raw_goals.goals").fetchall()[0][0] == 0

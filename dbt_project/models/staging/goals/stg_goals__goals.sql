@@ -17,9 +17,9 @@ select
     owner_id,
     nullif(kpi_key, '') as kpi_key,
     period,
-    baseline,
-    target,
-    weight,
+    {{ finite_or_null('baseline') }} as baseline,
+    {{ finite_or_null('target') }} as target,
+    {{ finite_or_null('weight') }} as weight,
     revision,
     revised_on
 from latest

@@ -13,7 +13,7 @@ select
     employee_id,
     kpi_key,
     entry_date,
-    value,
+    {{ finite_or_null('value') }} as value,
     category,
     note,
     entered_by

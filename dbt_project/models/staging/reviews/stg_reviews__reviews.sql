@@ -13,7 +13,7 @@ select
     employee_id,
     reviewer_id,
     cycle,
-    self_score,
-    manager_score,
+    {{ finite_or_null('self_score') }} as self_score,
+    {{ finite_or_null('manager_score') }} as manager_score,
     submitted_on
 from latest
