@@ -82,6 +82,7 @@ class ApiConnector:
             raise ValueError(f"{self.source} has no object {obj!r}; known: {', '.join(self.objects)}")
         stats = LoadStats(self.source, obj, new_load_id())
         calls_before = self.client.calls
+        self.client.start_object(obj)
         reader: Callable[[str | None], Iterator[Page]] = getattr(self, f"read_{obj}")
         try:
             for page in reader(store.cursor(self.source, obj)):

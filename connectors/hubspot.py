@@ -65,7 +65,7 @@ class HubSpotConnector(ApiConnector):
         for _ in self.client.pages():
             body = self.client.get(path, params | ({"after": after} if after else {}))
             yield Page({obj: body.get("results", [])}, None)
-            after = (body.get("paging") or {}).get("next", {}).get("after")
+            after = self.client.follow((body.get("paging") or {}).get("next", {}).get("after"))
             if not after:
                 return
 
@@ -84,7 +84,7 @@ class HubSpotConnector(ApiConnector):
             body = self.client.get(f"/crm/v3/objects/{obj}", params)
             results = body.get("results", [])
             max_ts = max([max_ts, *(_ms(r) for r in results)])
-            after = (body.get("paging") or {}).get("next", {}).get("after")
+            after = self.client.follow((body.get("paging") or {}).get("next", {}).get("after"))
             if after:
                 yield Page({obj: results}, json.dumps({"mode": "list", "after": after, "max_ts": max_ts}))
             else:
@@ -104,7 +104,7 @@ class HubSpotConnector(ApiConnector):
             # Results come oldest first, so everything up to this page's newest change is landed.
             page_since = max([since, *(_ms(r) for r in results)])
             yield Page({obj: results}, json.dumps({"mode": "search", "since": page_since}))
-            after = (body.get("paging") or {}).get("next", {}).get("after")
+            after = self.client.follow((body.get("paging") or {}).get("next", {}).get("after"))
             if not after:
                 return
             if int(after) >= SEARCH_MAX_RESULTS:  # HubSpot stops at 10k: search again from here

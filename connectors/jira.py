@@ -42,7 +42,8 @@ class JiraConnector(ApiConnector):
     def read_users(self, cursor: str | None) -> Iterator[Page]:
         start = 0
         for _ in self.client.pages():
-            users = self.client.get("/rest/api/3/users/search", {"startAt": start, "maxResults": USERS_PAGE})
+            users = self.client.get("/rest/api/3/users/search", {"startAt": start, "maxResults": USERS_PAGE},
+                                    expect=list)
             yield Page({"users": users}, None)
             if len(users) < USERS_PAGE:
                 return
@@ -81,7 +82,7 @@ class JiraConnector(ApiConnector):
             issues = body.get("issues", [])
             since_ms = max([since_ms, *(_updated_ms(i) for i in issues)])
             yield Page({"issues": issues}, json.dumps({"updated_ms": since_ms}))
-            token = body.get("nextPageToken")
+            token = self.client.follow(body.get("nextPageToken"))
             if body.get("isLast", token is None) or not token:
                 return
 

@@ -46,7 +46,7 @@ class ZendeskConnector(ApiConnector):
             records = {obj: body.get(obj, [])}
             if "metric_sets" in body:
                 records["ticket_metrics"] = body["metric_sets"]
-            after = body.get("after_cursor")
+            after = self.client.follow(body.get("after_cursor"))
             yield Page(records, after)
             if body.get("end_of_stream", True) or not after:
                 return
@@ -64,7 +64,7 @@ class ZendeskConnector(ApiConnector):
             meta = body.get("meta") or {}
             done = not meta.get("has_more")
             yield Page({"satisfaction_ratings": ratings}, json.dumps({"since": newest}) if done else cursor)
-            after = meta.get("after_cursor")
+            after = self.client.follow(meta.get("after_cursor"))
             if done or not after:
                 return
 

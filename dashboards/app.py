@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, serving
+from dashboards import access_log, auth, serving
 from dashboards.access import User
 from dashboards.i18n import LANGUAGES, t
 from dashboards.navigation import PAGES
@@ -45,10 +45,16 @@ def sign_in() -> User | None:
         password = st.text_input(tr("password"), type="password", key="sign_in_password")
         submitted = st.form_submit_button(tr("sign_in"))
     if submitted:
+        address = st.context.ip_address
+        client = address if isinstance(address, str) else None  # None without a browser (tests, bare mode)
         try:
-            user = auth.authenticate(accounts, username, password)
+            user, outcome, wait = auth.sign_in(accounts, throttle(), username, password, client)
         except auth.AccountsError as exc:
             st.error(str(exc))
+            return None
+        access_log.record_sign_in(username, outcome, client)
+        if outcome == "throttled":
+            st.error(tr("sign_in_throttled", seconds=max(1, round(wait))))
             return None
         if user is None:
             st.error(tr("bad_credentials"))
@@ -56,6 +62,13 @@ def sign_in() -> User | None:
         st.session_state["user"] = user
         st.rerun()
     return None
+
+
+@st.cache_resource
+def throttle() -> auth.SignInThrottle:
+    """One record of failed sign-ins per server process, shared by every session."""
+    limits = load_settings().dashboards
+    return auth.SignInThrottle(limits.sign_in_free_failures, limits.sign_in_lockout_seconds)
 
 
 def sign_out() -> None:
@@ -66,6 +79,7 @@ def sign_out() -> None:
 
 
 def main() -> None:
+    settings.owner_only_files()  # the access log and anything else the app writes under the data folder
     st.set_page_config(page_title="Northstar", page_icon="⭐", layout="wide")
     language_switch()
     user = sign_in()

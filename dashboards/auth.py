@@ -14,12 +14,15 @@ import hmac
 import json
 import os
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from dashboards.access import ROLES, User
 
-ITERATIONS = 200_000
+ITERATIONS = 600_000  # OWASP's recommendation for PBKDF2-HMAC-SHA256 (2023 onwards); older hashes keep theirs
 ALGORITHM = "pbkdf2_sha256"
 
 
@@ -83,9 +86,69 @@ def authenticate(path: Path, username: str, password: str) -> User | None:
     """The user for these credentials, or None (unknown user and wrong password look the same)."""
     account = load_accounts(path).get(username.strip())
     if account is None or not account.password_hash:
-        verify_password(password, hash_password("decoy"))  # same work either way: no user enumeration by timing
+        verify_password(password, _decoy_hash())  # same work either way: no user enumeration by timing
         return None
     return account.user() if verify_password(password, account.password_hash) else None
+
+
+@cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(12))
+
+
+def _delay(failures: int, free: int, lockout: float) -> float:
+    """No wait for the first ``free`` failures, then 1 s, 2 s, 4 s … up to the lockout window."""
+    return 0.0 if failures < free else min(2.0 ** (failures - free), lockout)
+
+
+@dataclass
+class SignInThrottle:
+    """Failed sign-ins per account and per client: after ``free_failures`` each further try waits twice as long,
+    up to ``lockout_seconds``. A success clears the account's and the client's count. Kept in the server
+    process (one per Streamlit server, shared by its sessions)."""
+
+    free_failures: int = 5
+    lockout_seconds: float = 900.0
+    _failures: dict[str, tuple[int, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @staticmethod
+    def keys(username: str, client: str | None) -> list[str]:
+        return [f"account:{username.strip().lower()}", f"client:{client or 'unknown'}"]
+
+    def wait_seconds(self, keys: list[str], now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            waits = [last + _delay(n, self.free_failures, self.lockout_seconds) - now
+                     for n, last in (self._failures.get(k, (0, 0.0)) for k in keys)]
+        return max(0.0, *waits)
+
+    def failed(self, keys: list[str], now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            for key in keys:
+                self._failures[key] = (self._failures.get(key, (0, 0.0))[0] + 1, now)
+
+    def succeeded(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+def sign_in(path: Path, throttle: SignInThrottle, username: str, password: str,
+            client: str | None, now: float | None = None) -> tuple[User | None, str, float]:
+    """(user, outcome, seconds to wait): outcome is ``ok``, ``bad_credentials`` or ``throttled``. A throttled
+    attempt is refused without checking the password, so guessing gains nothing while it lasts."""
+    keys = SignInThrottle.keys(username, client)
+    wait = throttle.wait_seconds(keys, now)
+    if wait > 0:
+        return None, "throttled", wait
+    user = authenticate(path, username, password)
+    if user is None:
+        throttle.failed(keys, now)
+        return None, "bad_credentials", 0.0
+    throttle.succeeded(keys)
+    return user, "ok", 0.0
 
 
 def user_for_email(path: Path, email: str) -> User | None:

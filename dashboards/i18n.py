@@ -20,6 +20,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "username": ("Username", "用户名"),
     "password": ("Password", "密码"),
     "bad_credentials": ("Unknown user or wrong password.", "用户名或密码错误。"),
+    "sign_in_throttled": ("Too many failed sign-ins: try again in {seconds} s.", "登录失败次数过多:请 {seconds} 秒后再试。"),
     "no_account": ("Your identity has no Northstar account; ask HR to add one.", "您的身份没有北极星账户，请联系人力资源部添加。"),
     "sign_in_oidc": ("Sign in with your company account", "使用公司账户登录"),
     "signed_in_as": ("Signed in as", "当前用户"),
@@ -29,6 +30,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "stale_banner": ("The data shown is from the last good refresh ({published}). The refresh of {attempted} was "
                      "blocked by the audit: {failures}.",
                      "当前显示的是上一次合格刷新（{published}）的数据。{attempted} 的刷新未通过数据稽核而被拦截：{failures}。"),
+    "failed_banner": ("The data shown is from the last good refresh ({published}). The refresh of {attempted} "
+                      "failed: {failures}.",
+                      "当前显示的是上一次合格刷新（{published}）的数据。{attempted} 的刷新失败：{failures}。"),
+    "failed": ("failed", "失败"),
+    "no_file_yet": ("no file yet", "尚无文件"),
+    "inbox_sources": ("Inbox files per template", "各模板的收件箱文件"),
+    "template": ("template", "模板"),
+    "last_file": ("last file", "最近文件"),
+    "files_loaded": ("Files loaded", "已加载文件数"),
     "access_denied": ("You do not have access to this view.", "您无权查看此页面。"),
     "download_csv": ("Download CSV", "下载 CSV"),
     "download_xlsx": ("Download XLSX", "下载 XLSX"),

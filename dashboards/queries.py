@@ -473,6 +473,26 @@ def inbox_files(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
                           order by loaded_at desc""").pl()
 
 
+def inbox_templates(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
+    """Each inbox template with its newest loaded file, or none yet (a source the company has not dropped)."""
+    from connectors.inbox import TEMPLATES
+
+    del user
+    prefixes = pl.DataFrame({"template": [t.prefix for t in TEMPLATES],
+                             "tables": [", ".join(tb.name for tb in t.tables) for t in TEMPLATES]})
+    loaded = con.execute("""select file_name, loaded_at, row_count from pipeline.inbox_files
+                            where status = 'loaded' order by loaded_at desc""").pl()
+    rows = []
+    for row in prefixes.iter_rows(named=True):
+        hits = loaded.filter(pl.col("file_name").str.starts_with(row["template"]))
+        # "one_on_ones_" is not "one_" of another template: prefixes are distinct, longest is matched first
+        first = hits.row(0, named=True) if hits.height else {"file_name": None, "loaded_at": None}
+        rows.append(row | {"last_file": first["file_name"], "loaded_at": first["loaded_at"], "files": hits.height})
+    return pl.DataFrame(rows, schema={"template": pl.Utf8, "tables": pl.Utf8, "last_file": pl.Utf8,
+                                      "loaded_at": loaded.schema.get("loaded_at", pl.Datetime("us", "UTC")),
+                                      "files": pl.Int64})
+
+
 def publication(con: duckdb.DuckDBPyConnection) -> dict:
     rows = con.execute("select run_id, published_at from meta.publication").fetchall()
     return {"run_id": rows[0][0], "published_at": rows[0][1]} if rows else {}

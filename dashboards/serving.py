@@ -69,13 +69,13 @@ def status(path: Path | None = None) -> dict:
 
 
 def stale_notice(path: Path | None = None) -> dict | None:
-    """When the last refresh attempt was blocked after the data being served was published: what and why."""
+    """When the last refresh attempt failed or was blocked after the data being served was published: what and why."""
     current = status(path)
     attempt = current.get("last_attempt") or {}
-    if attempt.get("decision") != "blocked":
+    if attempt.get("decision") not in ("blocked", "failed"):
         return None
     published = current.get("last_published") or {}
     if published.get("run_id") == attempt.get("run_id"):
         return None
-    return {"attempted": attempt.get("audited_at"), "published": published.get("published_at"),
-            "failures": attempt.get("blocking_failures") or []}
+    return {"decision": attempt["decision"], "attempted": attempt.get("audited_at") or attempt.get("attempted_at"),
+            "published": published.get("published_at"), "failures": attempt.get("blocking_failures") or []}

@@ -6,6 +6,7 @@ Pages stay thin: they pick filters, call ``query()`` and hand frames to ``table(
 from __future__ import annotations
 
 import io
+import re
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,15 @@ from orchestration.settings import load_settings
 STATUS_ICONS = {"achieved": "🏆", "on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪"}
 STATUS_COLOURS = {"achieved": "#2e7d32", "on_track": "#66bb6a", "at_risk": "#ffb300", "off_track": "#e53935",
                   "no_data": "#bdbdbd", None: "#e0e0e0"}
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """Text people typed (names, titles, file names, error causes), escaped for ``st.markdown`` and friends:
+    it shows as written, never as a link, an image, emphasis or HTML."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def lang() -> str:
@@ -100,8 +110,10 @@ def stale_banner() -> None:
     """On every page: say so when the data shown is older than the last refresh attempt (blocked by the audit)."""
     notice = serving.stale_notice()
     if notice:
-        st.error(tr("stale_banner", published=when(notice["published"]), attempted=when(notice["attempted"]),
-                    failures="; ".join(notice["failures"][:3]) or "–"), icon="⚠️")
+        key = "failed_banner" if notice["decision"] == "failed" else "stale_banner"
+        # the causes quote sources and files: shown as text, never markdown
+        st.error(tr(key, published=when(notice["published"]), attempted=when(notice["attempted"]),
+                    failures=md("; ".join(notice["failures"][:3]) or "–")), icon="⚠️")
 
 
 def page_header(page_key: str) -> User:
@@ -124,7 +136,9 @@ def page_view(page: str, **filters: object) -> None:
 
 
 def denied(exc: AccessDenied) -> None:
-    st.warning(f"{tr('access_denied')} ({exc})")
+    """The query layer refused: say so (the reason names only the user's own request) and log the refusal."""
+    access_log.record_view(current_user(), "refused", {"reason": str(exc)})
+    st.warning(f"{tr('access_denied')} ({md(exc)})")
 
 
 def status_chip(status: str | None) -> str:

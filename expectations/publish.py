@@ -45,8 +45,8 @@ def publish(build: Path, serving: Path, run_id: str) -> Publication:
     if decision != "publish":
         raise PublishRefused(f"run {run_id} is not publishable (audit decision: {decision or 'no audit'})")
     serving.parent.mkdir(parents=True, exist_ok=True)
+    remove_orphans(serving)
     staging_file = serving.with_name(f".{serving.stem}-{run_id}.duckdb")
-    staging_file.unlink(missing_ok=True)
     tables: dict[str, int] = {}
     con = duckdb.connect(str(staging_file))
     try:
@@ -76,6 +76,14 @@ def publish(build: Path, serving: Path, run_id: str) -> Publication:
         con.close()
     os.replace(staging_file, serving)  # atomic on POSIX: readers see the old file or the new one
     return Publication(run_id, serving, tables)
+
+
+def remove_orphans(serving: Path) -> list[Path]:
+    """Half-written serving files of publishes that were killed (one refresh runs at a time, so none is live)."""
+    orphans = [*serving.parent.glob(f".{serving.stem}-*.duckdb"), *serving.parent.glob(f".{serving.stem}-*.duckdb.wal")]
+    for path in orphans:
+        path.unlink(missing_ok=True)
+    return orphans
 
 
 def write_status(serving: Path, **fields: object) -> dict:

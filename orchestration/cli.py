@@ -64,7 +64,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from orchestration import progress
-    from orchestration.refresh import landed_rows, published, run_refresh
+    from orchestration.refresh import landed_rows, published, run_log_path, run_refresh, step_failures
 
     started = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=None),
@@ -94,24 +94,31 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     failed = [c for c in checks if not c.passed]
     for check in failed:
         colour = "red" if check.severity.value == "ERROR" else "yellow"
+        detail = "; ".join(check.metadata["failed"].value)[:300] if "failed" in check.metadata else ""
         console.print(f"[{colour}]audit {check.severity.value.lower()}[/{colour}] "
-                      f"{'/'.join(check.asset_key.path)} {check.check_name}: "
-                      f"{'; '.join(check.metadata['failed'].value)[:300] if 'failed' in check.metadata else ''}")
+                      f"{'/'.join(check.asset_key.path)} {check.check_name}: ", end="")
+        console.print(detail, markup=False, highlight=False, soft_wrap=True)
     from expectations.publish import read_status
 
-    report = read_status(settings.serving_path()).get("last_attempt", {}).get("report_html")
-    if report:
-        console.print(f"Audit report: {report}")
+    attempt = read_status(settings.serving_path()).get("last_attempt", {})
+    if attempt.get("run_id") == result.run_id and attempt.get("report_html"):  # this run's report, never an older one
+        console.print(f"Audit report: {attempt['report_html']}", soft_wrap=True)
+    log_file = run_log_path(result.run_id)
     if published(result):
         console.print(f"Refresh succeeded: audit passed ({len(checks)} checks, {len(failed)} warnings), "
-                      f"published to {settings.serving_path()}, {elapsed:.1f}s")
+                      f"published to {settings.serving_path()}, {elapsed:.1f}s", soft_wrap=True)
         return 0
     if any(c.severity.value == "ERROR" for c in failed):
         console.print(f"[red]Refresh blocked by the audit[/red]: the dashboards keep the last published data. "
-                      f"{elapsed:.1f}s")
-    for event in result.all_events:
-        if event.is_step_failure:
-            console.print(f"[red]{event.step_key}[/red]: {event.step_failure_data.error.message.strip()[:500]}")
+                      f"{elapsed:.1f}s", soft_wrap=True)
+    failures = [f for f in step_failures(result) if f.step != "audit"]
+    for failure in failures:  # one line per failed step: what failed and why
+        console.print(f"[red]failed[/red] {failure.step}: ", end="")
+        console.print(failure.cause, markup=False, highlight=False, soft_wrap=True)
+    if failures:
+        console.print(f"[red]Refresh failed[/red] ({len(failures)} step(s)); the dashboards keep the last published "
+                      f"data and show the failure. {elapsed:.1f}s", soft_wrap=True)
+    console.print(f"Full log: {log_file}", soft_wrap=True)
     return 1
 
 
@@ -189,7 +196,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not settings.serving_path().exists():
         console.print("[yellow]nothing is published yet[/yellow]: run `northstar refresh` first")
     console.print(f"Dashboards: [bold]http://{args.address}:{port}[/bold] (data in {settings.northstar_home()})")
-    if demo_accounts_file().exists():
+    loopback = _is_loopback(args.address)
+    if not loopback:
+        console.print(f"[yellow]warning:[/yellow] serving on {args.address}, not loopback: local accounts and plain "
+                      "HTTP are for trusted networks only; put an HTTPS proxy in front and use auth = \"oidc\" "
+                      "elsewhere. Demo passwords are not printed.", soft_wrap=True)
+    from sandbox.generator import demo_people_path
+
+    simulated = demo_people_path(settings.sandbox_dir()).exists()
+    if loopback and simulated and demo_accounts_file().exists():
         table = Table("username", "password", "role", "employee", title="Demo accounts")
         for line in demo_accounts_file().read_text().splitlines()[1:]:
             table.add_row(*line.split("\t"))
@@ -200,6 +215,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     command = streamlit_command(port, args.address)
     os.execve(command[0], command, env)
     return 0  # not reached
+
+
+def _is_loopback(address: str) -> bool:
+    import ipaddress
+
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a host name: not known to stay on this machine
+        return False
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
@@ -288,15 +314,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings.owner_only_files()
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not args.verbose:
         logging.getLogger("dagster").setLevel(logging.ERROR)
+    from orchestration.lock import RefreshLocked
+
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+    except (FileNotFoundError, ValueError, RefreshLocked) as exc:
+        console.print("[red]error:[/red] ", end="")
+        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return 2
 
 

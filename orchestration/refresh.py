@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -9,25 +12,103 @@ from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
 from connectors.landing import META_SCHEMA
 from orchestration import settings
+from orchestration.lock import refresh_lock
+
+# our own errors already name source, object, endpoint or file: their class name adds nothing
+SELF_EXPLAINING = {"SourceError", "RejectedFile", "Failure", "RefreshLocked", "PublishRefused"}
+
+
+@dataclass(frozen=True)
+class StepFailure:
+    step: str
+    cause: str  # one line: what failed and why
+    trace: str  # the whole error chain, for the log file
 
 
 def run_refresh(*, full: bool = False, faults: str = "", verbose: bool = False, extract_only: bool = False,
                 instance: DagsterInstance | None = None) -> ExecuteInProcessResult:
-    """The `refresh` job: extract, dbt build, audit, publish. ``full`` re-reads sources and rebuilds models."""
+    """The `refresh` job: extract, dbt build, audit, publish. ``full`` re-reads sources and rebuilds models.
+
+    Holds the data folder's refresh lock (``RefreshLocked`` at once if another refresh holds it). A failed
+    step is recorded in ``serving/status.json`` (the dashboards' red banner) and its trace in the run's log.
+    """
     from orchestration.assets.extract import extract_assets
     from orchestration.definitions import build_definitions
 
-    if full:
-        reset_for_full_refresh(settings.warehouse_path())
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}}}
-    selection: list[AssetKey] | None = None
-    if extract_only:
-        selection = [key for assets in extract_assets for key in assets.keys]
-    else:
-        run_config["ops"] = {"northstar_dbt": {"config": {"full_refresh": full}}}
-    return build_definitions(faults=faults).resolve_job_def("refresh").execute_in_process(
-        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=run_config,
-        asset_selection=selection)
+    settings.owner_only_files()
+    with refresh_lock(settings.northstar_home()):
+        if full:
+            reset_for_full_refresh(settings.warehouse_path())
+        # the console logger stays quiet unless -v: progress and the summary are the CLI's, traces go to the log file
+        run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}}}
+        selection: list[AssetKey] | None = None
+        if extract_only:
+            selection = [key for assets in extract_assets for key in assets.keys]
+        else:
+            run_config["ops"] = {"northstar_dbt": {"config": {"full_refresh": full, "echo": verbose}}}
+        result = build_definitions(faults=faults).resolve_job_def("refresh").execute_in_process(
+            instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=run_config,
+            asset_selection=selection)
+        write_run_log(result)
+        record_failures(result)
+    return result
+
+
+def first_cause(error) -> str:
+    """One line for a Dagster error chain: the first of our own errors in it (they name source, object, endpoint
+    or file), else the innermost error; without module paths."""
+    while error.cause is not None and error.cls_name not in SELF_EXPLAINING:
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    message = lines[0] if lines else error.cls_name or "unknown error"
+    prefix, sep, rest = message.partition(": ")
+    if sep and " " not in prefix:  # "connectors.http.SourceError: ..." -> "..." / "duckdb.IOException: ..."
+        name = prefix.rsplit(".", 1)[-1]
+        message = rest if name in SELF_EXPLAINING else f"{name}: {rest}"
+    return message
+
+
+def step_failures(result: ExecuteInProcessResult) -> list[StepFailure]:
+    out = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            out.append(StepFailure(event.step_key, first_cause(error), error.to_string()))
+    return out
+
+
+def run_log_path(run_id: str) -> Path:
+    path = settings.logs_dir() / "refresh"
+    path.mkdir(parents=True, exist_ok=True)
+    return path / f"{run_id}.log"
+
+
+def write_run_log(result: ExecuteInProcessResult) -> Path:
+    """Every event of the run, and each failure's whole trace, in ``logs/refresh/<run id>.log`` (mode 0600)."""
+    path = run_log_path(result.run_id)
+    lines = [f"{event.event_type_value} {event.step_key or ''} {event.message or ''}".strip()
+             for event in result.all_events]
+    for failure in step_failures(result):
+        lines += ["", f"=== {failure.step} failed: {failure.cause}", failure.trace]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
+
+
+def record_failures(result: ExecuteInProcessResult) -> list[StepFailure]:
+    """A failed extract or dbt step says so where a blocked audit does: ``serving/status.json`` (the banner)."""
+    from expectations.publish import write_status
+
+    failures = [f for f in step_failures(result) if f.step not in ("audit", "serving__northstar")]
+    if failures:  # the audit and publish steps record their own outcome
+        write_status(settings.serving_path(), last_attempt={
+            "run_id": result.run_id, "attempted_at": datetime.now(UTC).isoformat(), "decision": "failed",
+            "failed_steps": [{"step": f.step, "cause": f.cause} for f in failures],
+            "blocking_failures": [f"{f.step}: {f.cause}" for f in failures],
+            "log": str(run_log_path(result.run_id)),
+        })
+    return failures
 
 
 def reset_for_full_refresh(warehouse: Path) -> None:

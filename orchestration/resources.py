@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
 from pydantic import PrivateAttr
 
 from connectors.base import ApiConnector
@@ -28,9 +28,20 @@ SOURCES = ("hubspot", "jira", "zendesk")
 
 
 class Warehouse(ConfigurableResource):
-    """The build warehouse (DuckDB file). One writer at a time: runs use the in-process executor."""
+    """The build warehouse (DuckDB file). One writer at a time: a run holds the data folder's refresh lock,
+    and its steps run one after another in one process (the in-process executor)."""
 
     path: str
+    home: str = ""  # the data folder whose refresh lock a run holds; "" = the warehouse file's grandparent
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[Warehouse]:
+        from pathlib import Path
+
+        from orchestration.lock import refresh_lock
+
+        with refresh_lock(Path(self.home) if self.home else Path(self.path).parent.parent):
+            yield self
 
     @contextmanager
     def raw_store(self) -> Iterator[RawStore]:
@@ -87,7 +98,8 @@ class SourceSystems(ConfigurableResource):
 
     def connector(self, source: str) -> ApiConnector:
         http = settings.load_settings().http
-        policy = HttpPolicy(http.timeout_seconds, http.max_retries, http.backoff_seconds, http.max_pages)
+        policy = HttpPolicy(http.timeout_seconds, http.max_retries, http.backoff_seconds, http.max_pages,
+                            deadline_seconds=http.deadline_seconds)
         t = self._tokens
         if source == "hubspot":
             client = ApiClient(source, self._urls[source], f"Bearer {t['hubspot_token']}", policy)
@@ -102,18 +114,27 @@ class SourceSystems(ConfigurableResource):
         raise ValueError(f"unknown source {source!r}")
 
 
+SECRETS = ("NORTHSTAR_HUBSPOT_TOKEN", "NORTHSTAR_JIRA_TOKEN", "NORTHSTAR_ZENDESK_TOKEN")
+
+
+def _secret(name: str) -> EnvVar | str:
+    """A token as a reference to its environment variable: Dagster resolves it when the run starts, and its
+    value never enters the Definitions, the UI's resource view, or the run's stored config."""
+    return EnvVar(name) if os.environ.get(name) else ""
+
+
 def resources_from_env(faults: str = "") -> dict[str, ConfigurableResource]:
     """Resources configured from ``NORTHSTAR_*`` variables (see README, Configuration)."""
     env = os.environ.get
     return {
-        "warehouse": Warehouse(path=str(settings.warehouse_path())),
+        "warehouse": Warehouse(path=str(settings.warehouse_path()), home=str(settings.northstar_home())),
         "inbox": Inbox(path=str(settings.inbox_dir())),
         "sources": SourceSystems(
-            hubspot_url=env("NORTHSTAR_HUBSPOT_URL", ""), hubspot_token=env("NORTHSTAR_HUBSPOT_TOKEN", ""),
+            hubspot_url=env("NORTHSTAR_HUBSPOT_URL", ""), hubspot_token=_secret("NORTHSTAR_HUBSPOT_TOKEN"),
             jira_url=env("NORTHSTAR_JIRA_URL", ""), jira_email=env("NORTHSTAR_JIRA_EMAIL", ""),
-            jira_token=env("NORTHSTAR_JIRA_TOKEN", ""), jira_timezone=env("NORTHSTAR_JIRA_TIMEZONE", ""),
+            jira_token=_secret("NORTHSTAR_JIRA_TOKEN"), jira_timezone=env("NORTHSTAR_JIRA_TIMEZONE", ""),
             zendesk_url=env("NORTHSTAR_ZENDESK_URL", ""), zendesk_email=env("NORTHSTAR_ZENDESK_EMAIL", ""),
-            zendesk_token=env("NORTHSTAR_ZENDESK_TOKEN", ""), sandbox_dir=str(settings.sandbox_dir()),
+            zendesk_token=_secret("NORTHSTAR_ZENDESK_TOKEN"), sandbox_dir=str(settings.sandbox_dir()),
             sandbox_faults=faults or env("NORTHSTAR_SANDBOX_FAULTS", ""),
         ),
     }

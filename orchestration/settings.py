@@ -25,6 +25,7 @@ class HttpSettings:
     max_retries: int = 6
     backoff_seconds: float = 0.5
     max_pages: int = 100_000
+    deadline_seconds: float = 600.0  # total time one source object may spend waiting to retry
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class DashboardSettings:
     cache_ttl_seconds: int = 600        # query cache; a new publication changes the key sooner
     goal_map_max_people: int = 400      # person rings drawn under the goal map's focus unit; more: pick a smaller unit
     auth: str = "local"                 # local (hashed accounts file) or oidc (st.login)
+    sign_in_free_failures: int = 5      # failed sign-ins per account or client before each try must wait
+    sign_in_lockout_seconds: float = 900.0  # the longest wait (the wait doubles from 1 s up to this)
     hubspot_portal_id: str = "0000000"  # drill-through links, shaped like the source systems' URLs
     jira_base_url: str = "https://example.atlassian.net"
     zendesk_base_url: str = "https://example.zendesk.com"
@@ -107,10 +110,18 @@ def load_settings() -> Settings:
 
 
 def northstar_home() -> Path:
-    """The one data folder: warehouse, inbox, cursors, Dagster instance, logs."""
+    """The one data folder: warehouse, inbox, cursors, Dagster instance, logs. Owner-only (0700): its files hold
+    every person's data, and a world-readable warehouse would bypass the dashboards' row-level access."""
     home = Path(os.environ.get("NORTHSTAR_HOME", ".northstar")).resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if home.stat().st_mode & 0o077:
+        home.chmod(0o700)
     return home
+
+
+def owner_only_files() -> None:
+    """Files this process (and dbt, its child) creates are readable by their owner only (umask 077)."""
+    os.umask(0o077)
 
 
 def inbox_dir() -> Path:

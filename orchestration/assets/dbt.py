@@ -4,17 +4,19 @@ Raw tables are dbt sources named ``raw_<source>``, so the default translator map
 extract assets' keys (``["raw_hubspot", "deals"]``): no model names are hard-coded here.
 """
 
+import contextlib
 import fcntl
 import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, Config
+from dagster import AssetExecutionContext, Config, Failure
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration.resources import Warehouse
 from orchestration.settings import PROJECT_ROOT, load_settings, logs_dir
@@ -25,8 +27,46 @@ KEPT_DBT_RUNS = 10  # each build leaves ~12 MB of artifacts (compiled SQL, run_r
 
 
 def dbt_resource() -> DbtCliResource:
-    """dbt from this environment's bin folder, whether or not the virtualenv is activated."""
-    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    """dbt from this environment's bin folder, whether or not the virtualenv is activated, started through
+    ``dbt_child`` so that it dies with the refresh that started it (a killed refresh left dbt writing on)."""
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(_child_launcher()))
+
+
+def _child_launcher() -> Path:
+    """An executable that asks the kernel to kill it when its parent dies (PR_SET_PDEATHSIG), then execs dbt.
+
+    dagster-dbt starts dbt with a plain Popen and takes one executable path, so the request is made by this
+    small launcher, written beside the virtualenv's Python (regenerated when its content changes)."""
+    dbt = Path(sys.executable).parent / "dbt"
+    launcher = Path(sys.executable).parent / "northstar-dbt-child"
+    text = (f"#!{sys.executable}\n"
+            "import ctypes, os, signal, sys\n"
+            "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG\n"
+            "if os.getppid() == 1:\n    sys.exit('the refresh that started dbt has ended')\n"
+            f"os.execv({str(dbt)!r}, [{str(dbt)!r}, *sys.argv[1:]])\n")
+    try:
+        if not launcher.exists() or launcher.read_text() != text:
+            tmp = launcher.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(text)
+            tmp.chmod(0o755)
+            os.replace(tmp, launcher)
+    except OSError:  # a read-only environment: plain dbt, without the tie to the parent
+        return dbt
+    return launcher
+
+
+def first_dbt_failure(run_dir: Path) -> str | None:
+    """'model stg_x: <first line of the error>' for the first node that errored or failed in a build."""
+    try:
+        results = json.loads((run_dir / "run_results.json").read_text())["results"]
+    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        return None
+    for result in results:
+        if result.get("status") in ("error", "fail", "runtime error"):
+            node = result.get("unique_id", "?").split(".")
+            message = " ".join(str(result.get("message") or "").split())
+            return f"{node[0]} {node[-1]}: {message[:300]}"
+    return None
 
 
 def dbt_vars() -> str:
@@ -60,6 +100,14 @@ def dbt_run_dir(run_id: str) -> Path:
     return logs_dir() / "dbt" / run_id
 
 
+def owner_only(folder: Path) -> None:
+    """dagster-dbt copies the project's partial-parse file into each run folder with its mode (0644): make every
+    file there the owner's alone, as the umask makes everything else under the data folder."""
+    for path in folder.rglob("*"):
+        if path.is_file() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
 def prune_dbt_runs(keep: int = KEPT_DBT_RUNS) -> list[Path]:
     """Delete all but the ``keep`` newest run folders; returns what was deleted."""
     runs = sorted((p for p in (logs_dir() / "dbt").glob("*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
@@ -80,6 +128,16 @@ class Translator(DagsterDbtTranslator):
 
 class DbtBuildConfig(Config):
     full_refresh: bool = False  # rebuild incremental models from all of raw
+    echo: bool = False  # print dbt's log lines (dagster-dbt writes every one to stdout); else only to the run's log
+
+
+@contextlib.contextmanager
+def _dbt_echo(echo: bool, path: Path) -> Iterator[None]:
+    if echo:
+        yield
+        return
+    with path.open("a", encoding="utf-8") as sink, contextlib.redirect_stdout(sink):
+        yield
 
 
 def build_dbt_assets():
@@ -89,9 +147,17 @@ def build_dbt_assets():
                       config: DbtBuildConfig):
         os.environ["NORTHSTAR_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
         args = ["build", "--vars", dbt_vars(), *(["--full-refresh"] if config.full_refresh else [])]
+        run_dir = dbt_run_dir(context.run.run_id)
+        run_dir.mkdir(parents=True, exist_ok=True)
         try:
-            yield from dbt.cli(args, context=context, target_path=dbt_run_dir(context.run.run_id)).stream()
+            with _dbt_echo(config.echo, run_dir / "events.log"):
+                yield from dbt.cli(args, context=context, target_path=run_dir).stream()
+        except DagsterDbtCliRuntimeError as exc:
+            # dagster-dbt says "the dbt CLI process failed"; say which node failed and why
+            cause = first_dbt_failure(run_dir) or " ".join(str(exc).split())[:300]
+            raise Failure(description=f"dbt build failed: {cause} (log: {run_dir / 'dbt.log'})") from None
         finally:
+            owner_only(run_dir)
             prune_dbt_runs()
 
     return northstar_dbt

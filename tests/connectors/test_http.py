@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -102,3 +103,82 @@ def test_timeouts_are_retried(monkeypatch, sleeps):
     c = ApiClient("testsrc", "http://127.0.0.1:9", "Bearer t", HttpPolicy(timeout_seconds=1.5, backoff_seconds=0.1))
     assert c.get("/x") == {"ok": True}
     assert calls == [1.5, 1.5, 1.5]
+
+
+@pytest.mark.parametrize(("status", "phrase"), [(401, "HTTP 401 Unauthorized (check the token)"),
+                                                (403, "HTTP 403 Forbidden"), (404, "HTTP 404 Not Found")])
+def test_auth_and_not_found_fail_at_once_with_the_status_named(server, sleeps, status, phrase):
+    Script.answers = [(status, {}, "{}")] * 3
+    c = client(server)
+    c.start_object("deals")
+    with pytest.raises(SourceError, match=rf"^testsrc\.deals: GET /crm/deals answered {re.escape(phrase)}"):
+        c.get("/crm/deals")
+    assert sleeps == [] and c.calls == 1
+
+
+def test_a_refused_connection_fails_at_once_naming_host_and_port(sleeps):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    c = ApiClient("hubspot", f"http://127.0.0.1:{port}", "Bearer t", HttpPolicy())
+    c.start_object("owners")
+    expected = rf"hubspot\.owners: GET /crm/v3/owners: connection refused to 127\.0\.0\.1:{port}"
+    with pytest.raises(SourceError, match=expected):
+        c.get("/crm/v3/owners")
+    assert sleeps == [] and c.calls == 1
+
+
+def test_html_instead_of_json_is_named_and_not_retried(server, sleeps):
+    Script.answers = [(200, {"Content-Type": "text/html"}, "<!DOCTYPE html><html>Sign in</html>")]
+    with pytest.raises(SourceError, match="answered HTML instead of JSON"):
+        client(server).get("/x")
+    assert sleeps == []
+
+
+def test_a_json_list_where_an_object_was_expected_is_named(server, sleeps):
+    Script.answers = [(200, {}, "[1, 2]"), (200, {}, "[1, 2]")]
+    with pytest.raises(SourceError, match="answered a JSON list where a JSON object was expected"):
+        client(server).get("/x")
+    assert client(server).get("/users", expect=list) == [1, 2]
+
+
+def test_retries_stop_at_the_deadline_per_object(server, monkeypatch):
+    clock, sleeps = [0.0], []
+    monkeypatch.setattr(http_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(http_module.time, "sleep", lambda s: (sleeps.append(s), clock.__setitem__(0, clock[0] + s)))
+    Script.answers = [(503, {}, "{}")] * 20
+    c = client(server, max_retries=50, backoff_seconds=1, deadline_seconds=10)
+    c.start_object("tickets")
+    with pytest.raises(SourceError, match=r"testsrc\.tickets: GET /x: HTTP 503 Service Unavailable; gave up at the "
+                                          r"10s deadline"):
+        c.get("/x")
+    assert sum(sleeps) <= 10 and sleeps == [1, 2, 4]
+
+
+def test_reaching_max_pages_fails_instead_of_cutting_data_off(server):
+    c = client(server, max_pages=3)
+    c.start_object("deals")
+    seen = []
+    with pytest.raises(SourceError, match=r"testsrc\.deals: stopped at http.max_pages = 3 pages"):
+        for n in c.pages():
+            seen.append(n)
+    assert seen == [0, 1, 2]
+
+
+def test_a_loop_ending_before_max_pages_is_fine(server):
+    c = client(server, max_pages=3)
+    for n in c.pages():
+        if n == 2:
+            break
+
+
+def test_a_server_repeating_a_page_token_fails_the_object_after_one_glitch(server):
+    c = client(server)
+    c.start_object("deals")
+    assert c.follow("abc") == "abc" and c.follow("abc") == "abc"  # once more: a repeated page, tolerated
+    with pytest.raises(SourceError, match="repeated the page token 'abc' 3 times"):
+        c.follow("abc")
+    c.start_object("calls")  # a new object starts afresh
+    assert c.follow("abc") == "abc"

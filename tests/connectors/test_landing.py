@@ -27,6 +27,9 @@ class FakeConnector(ApiConnector):
         class _Calls:
             calls = 0
 
+            def start_object(self, obj: str) -> None:
+                pass
+
         self.client = _Calls()
 
     def read_things(self, cursor: str | None) -> Iterator[Page]:

@@ -17,7 +17,7 @@ def test_passwords_are_stored_as_salted_hashes_only(tmp_path):
     text = path.read_text()
     assert "correct horse" not in text
     stored = json.loads(text)["accounts"][0]["password_hash"]
-    assert stored.startswith("pbkdf2_sha256$200000$")
+    assert stored.startswith("pbkdf2_sha256$600000$")  # OWASP's recommendation for PBKDF2-HMAC-SHA256
     assert auth.hash_password("correct horse") != auth.hash_password("correct horse"), "salted"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -94,3 +94,28 @@ def test_simulate_picks_demo_people_who_fit_their_roles(tmp_path, monkeypatch):
     accounts = auth.load_accounts(tmp_path / "accounts.json")
     assert accounts["demo-manager"].employee_id == manager.employee_id
     assert set(auth.read_demo_credentials(tmp_path / "demo-accounts.txt")) == set(accounts)
+
+
+def test_an_older_hash_with_fewer_iterations_still_verifies():
+    old = auth.hash_password("correct horse", iterations=200_000)
+    assert auth.verify_password("correct horse", old) and not auth.verify_password("wrong", old)
+
+
+def test_failed_sign_ins_are_throttled_per_account_and_per_client(tmp_path):
+    path = tmp_path / "accounts.json"
+    auth.add_account(path, "ana", "hr", "correct horse")
+    throttle = auth.SignInThrottle(free_failures=5, lockout_seconds=60)
+    for attempt in range(5):  # five free failures
+        assert auth.sign_in(path, throttle, "ana", "guess", "10.0.0.1", now=100.0 + attempt)[1] == "bad_credentials"
+    user, outcome, wait = auth.sign_in(path, throttle, "ana", "correct horse", "10.0.0.9", now=104.5)
+    assert (user, outcome) == (None, "throttled"), "the account waits, whatever the client"
+    assert wait == pytest.approx(0.5)
+    assert auth.sign_in(path, throttle, "bob", "guess", "10.0.0.1", now=104.5)[1] == "throttled", "so does the client"
+    assert auth.sign_in(path, throttle, "ana", "guess", "10.0.0.2", now=105.1)[1] == "bad_credentials"  # after 1 s
+    assert auth.sign_in(path, throttle, "ana", "correct horse", "10.0.0.2", now=106.0)[1] == "throttled"  # now 2 s
+    for n in range(10):
+        throttle.failed(throttle.keys("ana", "x"), now=200.0)
+    assert throttle.wait_seconds(throttle.keys("ana", "x"), now=200.0) == 60, "capped at the lockout window"
+    user, outcome, _ = auth.sign_in(path, throttle, "ana", "correct horse", "10.0.0.3", now=300.0)
+    assert outcome == "ok" and user.username == "ana"
+    assert throttle.wait_seconds(throttle.keys("ana", "10.0.0.3"), now=300.0) == 0, "a success clears the count"

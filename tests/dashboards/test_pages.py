@@ -74,6 +74,8 @@ def test_sign_in_with_a_demo_account_and_a_wrong_password(home):
     at.button[0].click().run()
     assert at.session_state["user"] == User("demo-manager", "manager", people["manager"])
     assert [h.value for h in at.header] == ["Goal map"]
+    events = [v for v in access_log.read_views() if v.get("event") == "sign_in" and v["user"] == "demo-manager"]
+    assert [e["outcome"] for e in events][-2:] == ["bad_credentials", "ok"]  # every sign-in and failure is logged
 
 
 @pytest.mark.parametrize("role", ROLES)
