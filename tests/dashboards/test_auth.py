@@ -113,7 +113,7 @@ def test_failed_sign_ins_are_throttled_per_account_and_per_client(tmp_path):
     assert auth.sign_in(path, throttle, "bob", "guess", "10.0.0.1", now=104.5)[1] == "throttled", "so does the client"
     assert auth.sign_in(path, throttle, "ana", "guess", "10.0.0.2", now=105.1)[1] == "bad_credentials"  # after 1 s
     assert auth.sign_in(path, throttle, "ana", "correct horse", "10.0.0.2", now=106.0)[1] == "throttled"  # now 2 s
-    for n in range(10):
+    for _ in range(10):
         throttle.failed(throttle.keys("ana", "x"), now=200.0)
     assert throttle.wait_seconds(throttle.keys("ana", "x"), now=200.0) == 60, "capped at the lockout window"
     user, outcome, _ = auth.sign_in(path, throttle, "ana", "correct horse", "10.0.0.3", now=300.0)
