@@ -418,11 +418,25 @@ def audit_results(con: duckdb.DuckDBPyConnection, user: User, run_id: str, faile
     _deny_unless(user.sees_quality, user, "data-quality reports")
     return con.execute(
         f"""select r.suite, f.area_title, r.table_name, r.expectation, r.column_name, r.family, r.severity, r.success,
-                   r.observed_value, r.unexpected_count, r.sample, r.description_en, r.description_zh, r.error,
-                   f.kpi_domains, f.pages
+                   r.observed_value, r.unexpected_count, {_sample_column(user)} as sample, r.description_en,
+                   r.description_zh, r.error, f.kpi_domains, f.pages
             from audit.expectation_results r left join audit.suite_feeds f using (suite)
             where r.run_id = ? and {'not r.success' if failed_only else 'true'}
             order by r.severity, f.area_title, r.suite, r.expectation""", [run_id]).pl()
+
+
+def _sample_column(user: User) -> str:
+    """Which failing-record samples a role reads: HR all of them; auditors all but those of personal data (HR
+    export, reviews, manual entries: names, e-mails, scores), which they see counted, not quoted; executives none.
+    (The auditor's report applies the auditor's rule.)"""
+    from expectations.report import PERSONAL_AREAS
+
+    if user.role == "hr":
+        return "r.sample"
+    if user.role == "auditor":
+        areas = ", ".join(f"'{a}'" for a in PERSONAL_AREAS)
+        return f"case when f.area in ({areas}) then null else r.sample end"
+    return "null::json"
 
 
 def check_history(con: duckdb.DuckDBPyConnection, user: User, suite: str, expectation: str,
@@ -468,9 +482,12 @@ def pipeline_loads(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
 
 
 def inbox_files(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
-    del user
-    return con.execute("""select file_name, loaded_at, status, row_count, reason from pipeline.inbox_files
-                          order by loaded_at desc""").pl()
+    """Inbox files and what became of them. A rejection reason quotes cells of HR, review and manual files (a
+    PIP note, a salary): HR reads it whole; every other role sees its first line, "<file> rejected (N problem(s))"
+    (the data team reads the whole reason beside the file in ``inbox/rejected/``)."""
+    return con.execute("""select file_name, loaded_at, status, row_count,
+                                 case when ? then reason else split_part(reason, chr(10), 1) end as reason
+                          from pipeline.inbox_files order by loaded_at desc""", [user.role == "hr"]).pl()
 
 
 def inbox_templates(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:

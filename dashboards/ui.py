@@ -5,6 +5,7 @@ Pages stay thin: they pick filters, call ``query()`` and hand frames to ``table(
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from contextlib import AbstractContextManager
@@ -33,6 +34,17 @@ def md(text: object) -> str:
     """Text people typed (names, titles, file names, error causes), escaped for ``st.markdown`` and friends:
     it shows as written, never as a link, an image, emphasis or HTML."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def plot_text(values: list) -> list:
+    """Labels for a plotly chart: plotly reads a subset of HTML in text (<a href>, <b>, <br>), so entities."""
+    return [html.escape(str(v)) if v is not None else v for v in values]
+
+
+def plot_frame(frame: pl.DataFrame, *text_columns: str):
+    """``frame`` for a plotly express chart, its text columns escaped (see ``plot_text``)."""
+    escaped = [pl.col(c).map_elements(html.escape, return_dtype=pl.Utf8) for c in text_columns if c in frame.columns]
+    return (frame.with_columns(escaped) if escaped else frame).to_pandas()
 
 
 def lang() -> str:
@@ -179,10 +191,31 @@ def localise(frame: pl.DataFrame, columns: dict[str, str], percent: tuple[str, .
     return out.rename({c: tr(label) for c, label in columns.items() if c in out.columns})
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """OWASP's CSV-injection rule: a text cell that a spreadsheet would read as a formula (starting with = + - @,
+    tab or carriage return) gets a leading apostrophe, so it opens as the text it is."""
+    risky = [c for c, dtype in frame.schema.items() if dtype == pl.Utf8]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.starts_with(FORMULA_STARTS[0]) | pl.col(c).str.contains(r"^[+\-@\t\r]"))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in risky)
+
+
 def _xlsx(frame: pl.DataFrame) -> bytes:
+    """Text cells stay text: xlsxwriter would otherwise turn '=…' strings into formulas and URLs into links."""
+    import xlsxwriter
+
     buffer = io.BytesIO()
-    frame.write_excel(buffer, autofit=True)
+    with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False}) as workbook:
+        frame.write_excel(workbook, autofit=True)
     return buffer.getvalue()
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    return csv_safe(frame).write_csv().encode("utf-8-sig")
 
 
 def table(frame: pl.DataFrame, name: str, shown: pl.DataFrame | None = None, **column_config: Any) -> None:
@@ -199,7 +232,7 @@ def table(frame: pl.DataFrame, name: str, shown: pl.DataFrame | None = None, **c
     export = _exportable(frame)
     left, right = st.columns(2)
     # files are generated when clicked (deferred), not on every rerun: an XLSX of thousands of rows costs ~1 s
-    left.download_button(tr("download_csv"), lambda: export.write_csv().encode("utf-8-sig"), f"{name}.csv",
+    left.download_button(tr("download_csv"), lambda: csv_bytes(export), f"{name}.csv",
                          "text/csv", key=f"csv-{name}")
     right.download_button(tr("download_xlsx"), lambda: _xlsx(export), f"{name}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{name}")

@@ -29,6 +29,14 @@ AREAS = {
     "marts": ("Public marts", ["sales", "delivery", "support", "management", "manual"], [*PAGES, "Calibration"]),
 }
 TREND_RUNS = 10
+# areas whose failing samples quote personal data (names, e-mails, scores, notes): the report counts them but does
+# not quote them; HR reads them on the dashboards' data-quality page
+PERSONAL_AREAS = ("hr", "people")
+PERSONAL_SAMPLE = "(personal data: counted here, shown to HR on the data-quality page)"
+
+
+def _sample(area: str, result: CheckResult) -> str:
+    return PERSONAL_SAMPLE if area in PERSONAL_AREAS and result.sample else (result.sample or "")
 
 
 @dataclass
@@ -115,7 +123,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
                          f"<p>{_esc(r.description_en)}<br>{_esc(r.description_zh)}</p>"
                          f"<p><code>{_esc(r.expectation)}({_esc(r.column_name)})</code> — rule family "
                          f"{_esc(r.family)}; {r.unexpected_count or 0} of {r.element_count or 0} rows unexpected"
-                         f"{'; ' + _esc(r.error) if r.error else ''}</p><p>Sample: <code>{_esc(r.sample)}</code></p>")
+                         f"{'; ' + _esc(r.error) if r.error else ''}</p>"
+                         f"<p>Sample: <code>{_esc(_sample(s.key, r))}</code></p>")
     parts.append("<h2>Per-KPI trail 指标溯源</h2><table><tr><th>KPI</th><th>checks on its inputs</th>"
                  "<th>failing</th></tr>")
     for kpi, results in trail.items():
@@ -162,7 +171,7 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
             story += [Paragraph(_esc(f"{s.title} · {r.table_name} · {r.severity}"), styles["Heading3"]),
                       para(r.description_en), para(r.description_zh),
                       para(f"{r.expectation}({r.column_name}); {r.unexpected_count or 0} of {r.element_count or 0} "
-                           f"rows unexpected. Sample: {(r.sample or '')[:600]}")]
+                           f"rows unexpected. Sample: {_sample(s.key, r)[:600]}")]
     story += [Paragraph("Per-KPI trail 指标溯源", styles["Heading2"])]
     trail_rows = [[para("KPI"), para("checks on inputs"), para("failing")]]
     trail_rows += [[para(k), para(len(v)), para("; ".join(f"{r.suite}: {r.description_en}" for r in v

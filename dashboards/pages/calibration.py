@@ -6,7 +6,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from dashboards.ui import localise, page_header, page_view, reference, scoped, table, tr
+from dashboards.ui import localise, page_header, page_view, plot_frame, reference, scoped, table, tr
 
 user = page_header("page_calibration")
 periods = reference("score_periods")
@@ -21,7 +21,7 @@ if scores.is_empty():
     st.stop()
 
 st.subheader(tr("distribution"))
-st.plotly_chart(px.box(scores.to_pandas(), x="department", y="weighted_score", points="outliers",
+st.plotly_chart(px.box(plot_frame(scores, "department"), x="department", y="weighted_score", points="outliers",
                        labels={"department": tr("department"), "weighted_score": tr("score")}),
                 width="stretch")
 

@@ -11,6 +11,7 @@ from dashboards.ui import (
     localise,
     page_header,
     page_view,
+    plot_frame,
     reference,
     scoped,
     table,
@@ -43,13 +44,13 @@ label = tr(dimension)
 if dimension == "title":
     # people's own values (from the mart) per title: a distribution, not a recomputed KPI
     st.subheader(tr("distribution"))
-    st.plotly_chart(px.box(frame.to_pandas(), x="group_label", y="value", points="outliers",
+    st.plotly_chart(px.box(plot_frame(frame, "group_label"), x="group_label", y="value", points="outliers",
                            labels={"group_label": label, "value": kpi_names[kpi_key]}), width="stretch")
     summary = frame.group_by("group_label").agg(pl.col("value").median().alias("median"),
                                                 pl.len().alias("people")).sort("median", descending=True)
     st.subheader(tr("comparison"))
     st.caption(tr("median_of_people"))
-    st.plotly_chart(px.bar(summary.to_pandas(), x="group_label", y="median",
+    st.plotly_chart(px.bar(plot_frame(summary, "group_label"), x="group_label", y="median",
                            labels={"group_label": label, "median": tr("median_of_people")}), width="stretch")
     table(frame, f"cross-{kpi_key}-{dimension}", localise(
         frame, {"group_label": dimension, "full_name": "full_name", "value": "value", "record_count": "records"},
@@ -57,7 +58,7 @@ if dimension == "title":
 else:
     st.subheader(tr("comparison"))
     chart = px.line if dimension == "period" else px.bar
-    st.plotly_chart(chart(frame.to_pandas(), x="group_label", y="value",
+    st.plotly_chart(chart(plot_frame(frame, "group_label"), x="group_label", y="value",
                           labels={"group_label": label, "value": kpi_names[kpi_key]}), width="stretch")
     st.subheader(tr("distribution"))
     st.plotly_chart(px.histogram(frame.to_pandas(), x="value", nbins=20, labels={"value": kpi_names[kpi_key]}),

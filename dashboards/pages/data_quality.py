@@ -63,6 +63,8 @@ table(history, "check-history", localise(history, {"audited_at": "audited_at", "
                                                    "observed_value": "value", "unexpected_count": "unexpected_count"}))
 
 attempt = serving.status().get("last_attempt") or {}
+if user.role not in ("hr", "auditor"):  # the report and Data Docs quote failing records: not for aggregate-only roles
+    st.stop()
 st.subheader(tr("data_docs"))
 for key, label in (("data_docs", "data_docs"), ("report_html", "auditor_report"), ("report_pdf", "auditor_report")):
     path = Path(attempt[key]) if attempt.get(key) else None

@@ -12,6 +12,7 @@ from dashboards.ui import (
     localise,
     page_header,
     page_view,
+    plot_text,
     query,
     scoped,
     status_chip,
@@ -57,7 +58,7 @@ if people_under > load_settings().dashboards.goal_map_max_people:
 ids = set(shown["node_id"])
 figure = go.Figure(go.Sunburst(
     ids=shown["node_id"].to_list(),
-    labels=shown["label"].to_list(),
+    labels=plot_text(shown["label"].to_list()),
     parents=[p if p in ids else "" for p in shown["parent_node_id"].to_list()],
     marker={"colors": [STATUS_COLOURS.get(s) for s in shown["status"].to_list()]},
     hovertext=[f"{status_chip(s)} · {n}" for s, n in zip(shown["status"], shown["goals"], strict=True)],

@@ -10,6 +10,7 @@ from dashboards.ui import (
     goal_period_select,
     lang,
     localise,
+    md,
     page_header,
     page_view,
     query,
@@ -72,9 +73,10 @@ table(detail.drop("trend"), f"team-detail-{unit_id}-{period}", shown,
 st.subheader(tr("warnings"))
 risky = matrix.filter(pl.col("status").is_in(["at_risk", "off_track"]))
 declines = query("consecutive_declines", employee_ids=members)
-lines = [tr("warning_status", name=r["full_name"], goal=r[name_col], status=status_chip(r["status"]))
+# names and goal titles are text people typed: escaped, so they show as written, never as links or markup
+lines = [tr("warning_status", name=md(r["full_name"]), goal=md(r[name_col]), status=status_chip(r["status"]))
          for r in risky.iter_rows(named=True)]
-lines += [tr("warning_decline", name=r["full_name"], kpi=r[name_col], n=r["declines"])
+lines += [tr("warning_decline", name=md(r["full_name"]), kpi=md(r[name_col]), n=r["declines"])
           for r in declines.iter_rows(named=True)]
 st.markdown("\n".join(f"- {line}" for line in lines) if lines else tr("nothing_here"))
 

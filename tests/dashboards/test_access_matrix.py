@@ -259,3 +259,48 @@ def test_calibration_quality_and_pipeline_by_role(serving, people):
         assert (quality is not None) == (user.role in ("hr", "executive", "auditor"))
         assert queries.pipeline_loads(serving, user).height > 0
     assert queries.calibration(serving, User("hr", "hr"), period)["pip_candidate"].dtype == pl.Boolean
+
+
+SECRET_CELL = "salary 98765; PIP note: missed every deadline"
+
+
+@pytest.fixture
+def quarrelsome_serving(refreshed_company, tmp_path):
+    """The published small company plus a rejected HR file quoting a cell, and failing checks with samples of a
+    personal-data suite (HR export) and of a CRM suite, in the latest audit run."""
+    import shutil
+
+    home, _ = refreshed_company
+    path = tmp_path / "serving.duckdb"
+    shutil.copy(home / "serving" / "northstar.duckdb", path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("""insert into pipeline.inbox_files values ('hr_2026-12-01.xlsx', 'x', null, now(), 'rejected', 0,
+                       'hr_2026-12-01.xlsx rejected (1 problem(s)):' || chr(10) || '  - sheet ''employees'', row 7, '
+                       || 'column ''title'': ''' || ? || ''' is not one of …')""", [SECRET_CELL])
+        run_id = con.execute("select run_id from audit.runs order by audited_at desc limit 1").fetchall()[0][0]
+        for suite, sample in (("hr_employees", '[{"email_normalized": "ana.secret@example.com"}]'),
+                              ("hubspot_deals", '[{"deal_id": "16002355"}]')):
+            con.execute("""insert into audit.expectation_results (run_id, audited_at, suite, table_name, expectation,
+                               column_name, family, severity, success, unexpected_count, sample, description_en,
+                               description_zh)
+                           values (?, now(), ?, 't', 'expect_x', 'c', 'uniqueness', 'warning', false, 1, ?,
+                                   'd', 'd')""",
+                        [run_id, suite, sample])
+    with duckdb.connect(str(path), read_only=True) as con:
+        yield con, run_id
+
+
+def test_rejection_reasons_and_audit_samples_reach_only_the_roles_allowed(quarrelsome_serving, people):
+    serving, run_id = quarrelsome_serving
+    for user in users(people):
+        reasons = queries.inbox_files(serving, user).filter(pl.col("status") == "rejected")["reason"].to_list()
+        assert reasons and all("rejected (1 problem(s))" in r for r in reasons), user
+        assert any(SECRET_CELL in r for r in reasons) == (user.role == "hr"), user
+        if not user.sees_quality:
+            with pytest.raises(AccessDenied):
+                queries.audit_results(serving, user, run_id)
+            continue
+        samples = dict(queries.audit_results(serving, user, run_id).select("suite", "sample").iter_rows())
+        shown = {suite for suite, sample in samples.items() if sample}
+        expected = {"hr": {"hr_employees", "hubspot_deals"}, "auditor": {"hubspot_deals"}, "executive": set()}
+        assert shown & {"hr_employees", "hubspot_deals"} == expected[user.role], user

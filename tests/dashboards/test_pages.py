@@ -255,3 +255,17 @@ def test_exports_carry_the_rows_on_screen_in_csv_and_xlsx():
     assert pl.read_csv(io.BytesIO(export.write_csv().encode())).height == 2
     back = pl.read_excel(io.BytesIO(ui._xlsx(export)))
     assert back.height == 2 and back["employee_id"].to_list() == ["E1", "E2"]
+
+
+def test_pipeline_status_says_which_inbox_templates_have_no_file_yet(home, tmp_path, monkeypatch):
+    path, people, _ = home
+    copy = tmp_path / "home"
+    shutil.copytree(path, copy)
+    with duckdb.connect(str(copy / "serving" / "northstar.duckdb")) as con:
+        con.execute("delete from pipeline.inbox_files where file_name like 'manual\\_%' escape '\\'")
+    monkeypatch.setenv("NORTHSTAR_HOME", str(copy))
+    at = open_page(app_as(user_for("employee", people)), "pages/pipeline_status.py")
+    [shown] = [df for df in frames(at) if "Template" in df.columns]
+    templates = {row["Template"]: row for row in shown.to_dict("records")}
+    assert templates["manual_"]["Last file"] == "no file yet"
+    assert templates["hr_"]["Last file"].startswith("hr_") and templates["reviews_"]["Last file"] != "no file yet"
