@@ -64,7 +64,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from orchestration import progress
-    from orchestration.refresh import landed_rows, published, run_log_path, run_refresh, step_failures
+    from orchestration.refresh import failures_to_report, landed_rows, published, run_log_path, run_refresh
 
     started = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=None),
@@ -111,7 +111,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if any(c.severity.value == "ERROR" for c in failed):
         console.print(f"[red]Refresh blocked by the audit[/red]: the dashboards keep the last published data. "
                       f"{elapsed:.1f}s", soft_wrap=True)
-    failures = [f for f in step_failures(result) if f.step != "audit"]
+    failures = failures_to_report(result)
     for failure in failures:  # one line per failed step: what failed and why
         console.print(f"[red]failed[/red] {failure.step}: ", end="")
         console.print(failure.cause, markup=False, highlight=False, soft_wrap=True)
@@ -319,7 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not args.verbose:
-        logging.getLogger("dagster").setLevel(logging.ERROR)
+        # Dagster forces its loggers to DEBUG (dagster-dbt logs each dbt command at INFO through them), so the
+        # console handler itself keeps to errors: progress and the summary are this command's, the rest is in the
+        # run's log file
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.ERROR)
     from orchestration.lock import RefreshLocked
 
     try:

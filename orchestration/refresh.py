@@ -96,12 +96,21 @@ def write_run_log(result: ExecuteInProcessResult) -> Path:
     return path
 
 
+def failures_to_report(result: ExecuteInProcessResult) -> list[StepFailure]:
+    """The failed steps that have not recorded their own outcome: the audit step "fails" when a blocking check
+    does, and the audit and publish steps write status.json themselves; a crash before they could counts."""
+    from expectations.publish import read_status
+
+    recorded = read_status(settings.serving_path()).get("last_attempt", {}).get("run_id") == result.run_id
+    return [f for f in step_failures(result) if not (recorded and f.step in ("audit", "serving__northstar"))]
+
+
 def record_failures(result: ExecuteInProcessResult) -> list[StepFailure]:
     """A failed extract or dbt step says so where a blocked audit does: ``serving/status.json`` (the banner)."""
     from expectations.publish import write_status
 
-    failures = [f for f in step_failures(result) if f.step not in ("audit", "serving__northstar")]
-    if failures:  # the audit and publish steps record their own outcome
+    failures = failures_to_report(result)
+    if failures:
         write_status(settings.serving_path(), last_attempt={
             "run_id": result.run_id, "attempted_at": datetime.now(UTC).isoformat(), "decision": "failed",
             "failed_steps": [{"step": f.step, "cause": f.cause} for f in failures],

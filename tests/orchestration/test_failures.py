@@ -225,6 +225,7 @@ def test_a_dbt_failure_ends_the_refresh_with_the_failing_model_and_its_cause(ref
     # the first node that failed, by kind and name, and dbt's own words
     assert re.match(r"failed northstar_dbt: dbt build failed: (model|unit_test|test) \w+: \w+ Error", line), line
     assert "\x1b[" not in out and "Audit report" not in out
+    assert " INFO " not in out and "Running with dbt" not in out, "no Dagster or dbt log without -v"
     status = json.loads((home / "serving" / "status.json").read_text())["last_attempt"]
     assert status["decision"] == "failed" and status["failed_steps"][0]["step"] == "northstar_dbt"
     assert serving.read_bytes() == before
