@@ -126,6 +126,8 @@ class SignInThrottle:
     def failed(self, keys: list[str], now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         with self._lock:
+            if len(self._failures) > 10_000:  # a spray of made-up names: forget counts whose wait has long ended
+                self._failures = {k: v for k, v in self._failures.items() if v[1] + self.lockout_seconds > now}
             for key in keys:
                 self._failures[key] = (self._failures.get(key, (0, 0.0))[0] + 1, now)
 

@@ -28,7 +28,7 @@ KEPT_DBT_RUNS = 10  # each build leaves ~12 MB of artifacts (compiled SQL, run_r
 
 def dbt_resource() -> DbtCliResource:
     """dbt from this environment's bin folder, whether or not the virtualenv is activated, started through
-    ``dbt_child`` so that it dies with the refresh that started it (a killed refresh left dbt writing on)."""
+    ``northstar-dbt-child`` so that it dies with the refresh that started it (a killed refresh left dbt writing on)."""
     return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(_child_launcher()))
 
 
@@ -42,7 +42,9 @@ def _child_launcher() -> Path:
     text = (f"#!{sys.executable}\n"
             "import ctypes, os, signal, sys\n"
             "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG\n"
-            "if os.getppid() == 1:\n    sys.exit('the refresh that started dbt has ended')\n"
+            "parent = os.environ.get('NORTHSTAR_DBT_PARENT')\n"
+            "if parent and os.getppid() != int(parent):  # the parent died before the request was made\n"
+            "    sys.exit('the refresh that started dbt has ended')\n"
             f"os.execv({str(dbt)!r}, [{str(dbt)!r}, *sys.argv[1:]])\n")
     try:
         if not launcher.exists() or launcher.read_text() != text:
@@ -146,6 +148,7 @@ def build_dbt_assets():
     def northstar_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,
                       config: DbtBuildConfig):
         os.environ["NORTHSTAR_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
+        os.environ["NORTHSTAR_DBT_PARENT"] = str(os.getpid())  # read by the launcher (see dbt_resource)
         args = ["build", "--vars", dbt_vars(), *(["--full-refresh"] if config.full_refresh else [])]
         run_dir = dbt_run_dir(context.run.run_id)
         run_dir.mkdir(parents=True, exist_ok=True)
