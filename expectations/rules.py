@@ -17,6 +17,14 @@ FAMILIES = ("completeness", "uniqueness", "enumeration", "range", "ordering", "f
 SEVERITIES = ("blocking", "warning")
 
 
+def settings():
+    """The one settings place (``northstar.toml`` + ``NORTHSTAR_*``), the same values dbt receives as vars: a rule
+    never hard-codes a threshold that a setting holds (read when the suites are built, never at import)."""
+    from orchestration.settings import load_settings
+
+    return load_settings()
+
+
 def rule(expectation: type[Expectation], *, family: str, severity: str, en: str, zh: str,
          **kwargs: Any) -> Expectation:
     """One audit rule: ``rule(gx.expectations.ExpectColumnValuesToNotBeNull, column=..., family=..., ...)``."""

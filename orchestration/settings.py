@@ -62,6 +62,8 @@ class Settings:
     grade_quota_c: float = 0.10
     min_unit_size: int = 5
     low_score_threshold: float = 0.7
+    min_tenure_days: int = 90     # fewer days employed in a period (or than the whole of a shorter one): not graded
+    prorate_targets: bool = True  # cumulative targets of mid-period joiners and leavers cover their days employed
     jira_story_points_field: str = "customfield_10016"
     as_of_date: str = ""  # "" = the newest date in the data; YYYY-MM-DD pins progress to a day
     http: HttpSettings = HttpSettings()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from expectations.rules import Suite, rule
+from expectations.rules import Suite, rule, settings
 
 E = gx.expectations
 
 
 def suites() -> list[Suite]:
+    cap = settings().attainment_cap
     ratios = Suite(
         "kpi_ratio_values", "marts.fct_kpi_values (ratio KPIs)", ["marts", "fct_kpi_values"],
         """select v.* from marts.fct_kpi_values v join marts.dim_kpi k using (kpi_key) where k.measure = 'ratio'""",
@@ -25,8 +26,9 @@ def suites() -> list[Suite]:
         rule(E.ExpectColumnValuesToBeInSet, column="status",
              value_set=["achieved", "on_track", "at_risk", "off_track", "no_data"], family="enumeration",
              severity="blocking", en="Goal statuses are the five the dashboards know.", zh="目标状态为五种已知取值。"),
-        rule(E.ExpectColumnValuesToBeBetween, column="attainment", min_value=0, max_value=1.5, family="range",
-             severity="blocking", en="Attainment lies between 0 and the cap (150 %).", zh="达成率在0到上限(150%)之间。"),
+        rule(E.ExpectColumnValuesToBeBetween, column="attainment", min_value=0, max_value=cap, family="range",
+             severity="blocking", en=f"Attainment lies between 0 and the cap ({cap:.0%}, attainment_cap).",
+             zh=f"达成率在0到上限({cap:.0%},attainment_cap)之间。"),
     ]
     scorecard = Suite("scorecard", "marts.fct_scorecard", ["marts", "fct_scorecard"],
                       "select * from marts.fct_scorecard", key=["employee_id", "period"])

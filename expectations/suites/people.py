@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from expectations.rules import Suite, rule
+from expectations.rules import Suite, rule, settings
 
 E = gx.expectations
 
@@ -20,9 +20,7 @@ def _latest(table: str, key: str) -> str:
 
 
 def _values_sql() -> str:
-    from orchestration.settings import load_settings  # the one settings place: the same bounds the inbox uses
-
-    bounds = load_settings().inbox
+    bounds = settings().inbox  # the same bounds the inbox uses
     review = (bounds.review_score_min, bounds.review_score_max)
     manual = (bounds.manual_value_min, bounds.manual_value_max)
     parts = [

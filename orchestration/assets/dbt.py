@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
@@ -24,6 +25,7 @@ from orchestration.settings import PROJECT_ROOT, load_settings, logs_dir
 DBT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 KEPT_DBT_RUNS = 10  # each build leaves ~12 MB of artifacts (compiled SQL, run_results.json, dbt.log)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # dbt colours its unit-test diffs even in run_results.json
 
 
 def dbt_resource() -> DbtCliResource:
@@ -66,7 +68,7 @@ def first_dbt_failure(run_dir: Path) -> str | None:
     for result in results:
         if result.get("status") in ("error", "fail", "runtime error"):
             node = result.get("unique_id", "?").split(".")
-            message = " ".join(str(result.get("message") or "").split())
+            message = " ".join(ANSI.sub("", str(result.get("message") or "")).split())
             return f"{node[0]} {node[-1]}: {message[:300]}"
     return None
 

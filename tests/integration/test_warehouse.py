@@ -47,9 +47,11 @@ def test_every_mart_is_built_with_every_kpi(refreshed_company):
 def test_every_employee_with_a_kpi_goal_has_a_scorecard(refreshed_company):
     home, _ = refreshed_company
     missing = query(home, """
-        select distinct owner_id, period from marts.dim_goal
-        where owner_type = 'employee' and goal_type in ('kpi', 'key_result') and period_start <= (
+        select distinct g.owner_id, g.period from marts.dim_goal g
+        join marts.dim_employee e on e.employee_id = g.owner_id
+        where g.owner_type = 'employee' and g.goal_type in ('kpi', 'key_result') and g.period_start <= (
             select max(as_of_date) from marts.fct_goal_progress)
+          and e.hire_date <= g.period_end and coalesce(e.termination_date, g.period_start) >= g.period_start
         except
         select employee_id, period from marts.fct_scorecard""")
     assert missing.height == 0, missing.head()
@@ -57,6 +59,31 @@ def test_every_employee_with_a_kpi_goal_has_a_scorecard(refreshed_company):
     assert {"achieved", "on_track", "at_risk", "off_track"} <= statuses
     grades = query(home, "select grade, count(*) as n from marts.fct_scorecard group by 1").to_dicts()
     assert {g["grade"] for g in grades} >= {"A", "B", "C"}
+
+
+def test_scores_exist_only_for_periods_people_were_employed_in(refreshed_company):
+    """Rule 14 on the small company: no scorecard row, goal status or grade outside a person's employment; no PIP
+    candidate without two graded periods; nobody graded on fewer than min_tenure_days (90) of a quarter."""
+    home, _ = refreshed_company
+    outside = query(home, """
+        select s.employee_id, s.period from marts.fct_scorecard s
+        join marts.dim_employee e using (employee_id)
+        join (select distinct period, period_start, period_end from marts.dim_goal) g using (period)
+        where g.period_end < e.hire_date or g.period_start > coalesce(e.termination_date, g.period_end)
+        union all
+        select g.owner_id, g.period from marts.fct_goal_status g join marts.dim_employee e on e.employee_id = g.owner_id
+        where g.owner_type = 'employee' and (g.period_end < e.hire_date or g.period_start > coalesce(e.termination_date,
+                                                                                                     g.period_end))""")
+    assert outside.height == 0, outside.head()
+    early_pip = query(home, """
+        select employee_id, period from marts.fct_scorecard s where pip_candidate and (
+            select count(*) from marts.fct_scorecard p where p.employee_id = s.employee_id and p.is_graded
+              and length(p.period) = length(s.period) and p.period <= s.period) < 2""")
+    assert early_pip.height == 0, early_pip.head()
+    short = query(home, """select count(*) filter (where is_graded and employed_days < 90) as graded_short,
+                                  count(*) filter (where not is_graded and employed_days < 90) as shown_short
+                           from marts.fct_scorecard where length(period) = 7""").row(0, named=True)
+    assert short["graded_short"] == 0 and short["shown_short"] > 0, short
 
 
 def test_the_mid_year_revision_changes_the_future_only(refreshed_company):

@@ -1,5 +1,6 @@
 -- Where every goal stands on every as-of date: attainment (rule 6), pacing and status (rule 7),
--- forecast (rule 8), objective roll-up (rule 9), against the target in force (rule 13).
+-- forecast (rule 8), objective roll-up (rule 9), against the target in force (rule 13), prorated to the days the
+-- owner was employed in the period (rule 14; `prorate_targets`).
 with targets as (
     select * from {{ ref('int_goal_targets_in_force') }}
 ),
@@ -11,10 +12,24 @@ measured as (
         kpis.pacing,
         case when kpis.pacing = 'cumulative' then coalesce(actuals.actual, 0) else actuals.actual end as actual,
         coalesce(actuals.record_count, 0) as record_count,
+        -- a cumulative target covers the days employed: a mid-quarter hire owes the share of the quarter they work
+        -- (days employed over days in the period; kept apart so that target * days / period stays exact)
+        case
+            when kpis.pacing = 'cumulative' and {{ 'true' if var('prorate_targets') else 'false' }}
+                and targets.employed_days is not null then targets.employed_days
+            else 1
+        end as tenure_days,
+        case
+            when kpis.pacing = 'cumulative' and {{ 'true' if var('prorate_targets') else 'false' }}
+                and targets.employed_days is not null then targets.period_days
+            else 1
+        end as tenure_of,
+        -- the elapsed share of the employed part of the period (the whole period for teams and full-period people)
         case
             when kpis.pacing = 'cumulative' then least(1.0,
-                (date_diff('day', targets.period_start, targets.as_of_date) + 1)
-                / (date_diff('day', targets.period_start, targets.period_end) + 1)::double)
+                ({{ dbt.datediff('coalesce(targets.employed_from, targets.period_start)', 'targets.as_of_date', 'day') }} + 1)
+                / coalesce(targets.employed_days,
+                           {{ dbt.datediff('targets.period_start', 'targets.period_end', 'day') }} + 1)::double)
             else 1.0
         end as expected_attainment
     from targets
@@ -27,8 +42,9 @@ measured as (
 measured_goals as (
     select
         *,
+        target * tenure_days / tenure_of as target_due,
         (record_count = 0 and pacing = 'rate') or target is null as is_no_data,
-        {{ attainment('actual', 'target', 'baseline', 'direction') }} as attainment,
+        {{ attainment('actual', '(target * tenure_days / tenure_of)', '(baseline * tenure_days / tenure_of)', 'direction') }} as attainment,
         -- cumulative KPIs project the period-to-date run rate to the period end
         case when pacing = 'cumulative' then actual / expected_attainment else actual end as forecast_value
     from measured
@@ -37,7 +53,7 @@ measured_goals as (
 forecast as (
     select
         *,
-        {{ attainment('forecast_value', 'target', 'baseline', 'direction') }} as forecast_attainment
+        {{ attainment('forecast_value', 'target_due', '(baseline * tenure_days / tenure_of)', 'direction') }} as forecast_attainment
     from measured_goals
 ),
 
@@ -67,8 +83,8 @@ objectives as (
 ),
 
 all_goals as (
-    select goal_id, as_of_date, period_end, actual, target, attainment, expected_attainment, forecast_value,
-           forecast_attainment, is_no_data, pacing, revision
+    select goal_id, as_of_date, period_end, actual, target_due as target, attainment, expected_attainment,
+           forecast_value, forecast_attainment, is_no_data, pacing, revision
     from forecast
     union all
     select goal_id, as_of_date, period_end, actual, target, attainment, expected_attainment, forecast_value,

@@ -48,3 +48,5 @@ select
 from current_revision as goal
 join first_revision using (goal_id)
 left join latest_progress as progress using (goal_id)
+-- rule 14: a person's goal for a period they were not employed in is not shown
+where goal.goal_id in (select goal_id from {{ ref('int_goal_employment') }} where employed_days > 0)

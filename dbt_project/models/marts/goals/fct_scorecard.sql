@@ -1,7 +1,11 @@
 -- Each employee's score per goal period (rule 10), forced-distribution proposal within the
 -- department (rule 11, a calibration aid) and consecutive low periods (rule 12, HR only).
+-- Rule 14: only periods the person was employed in have a row (their goals are measured from their hire date); a
+-- person employed fewer than `min_tenure_days` of the period (or of a shorter period, all of it) is shown but not
+-- graded or ranked, and consecutive low periods count graded periods only.
 with progress as (
-    select progress.*, targets.owner_id as employee_id, targets.period, targets.weight
+    select progress.*, targets.owner_id as employee_id, targets.period, targets.weight, targets.employed_days,
+           targets.period_days
     from {{ ref('fct_goal_progress') }} as progress
     join {{ ref('int_goal_targets_in_force') }} as targets using (goal_id, as_of_date)
     where targets.owner_type = 'employee' and targets.goal_type in ('kpi', 'key_result')
@@ -18,6 +22,8 @@ scores as (
         employee_id,
         period,
         max(as_of_date) as scored_on,
+        max(employed_days) as employed_days,
+        max(period_days) as period_days,
         sum(weight * least(attainment, {{ var('attainment_cap') }})) filter (where attainment is not null)
             / nullif(sum(weight) filter (where attainment is not null), 0) as weighted_score
     from latest
@@ -41,36 +47,46 @@ placed as (
     left join departments on departments.org_unit_id = history.org_unit_id
 ),
 
+tenured as (
+    select
+        *,
+        weighted_score is not null and unit_id is not null
+            -- unknown tenure (an owner missing from HR) counts as the whole period
+            and coalesce(employed_days >= least({{ var('min_tenure_days') }}, period_days), true) as is_graded
+    from placed
+),
+
 ranked as (
     select
         *,
-        case when weighted_score is not null then
-            rank() over (partition by period, unit_id order by weighted_score desc nulls last)
+        case when is_graded then
+            rank() over (partition by period, unit_id, is_graded order by weighted_score desc)
         end as rank_in_unit,
-        count(weighted_score) over (partition by period, unit_id) as unit_size
-    from placed
+        count(*) filter (where is_graded) over (partition by period, unit_id) as unit_size
+    from tenured
 ),
 
 graded as (
     select
         *,
         case
-            when weighted_score is null or unit_size < {{ var('min_unit_size') }} then null
+            when not is_graded or unit_size < {{ var('min_unit_size') }} then null
             -- ties share a rank, hence the better grade
             when rank_in_unit <= round(unit_size * {{ var('grade_quota_a') }}) then 'A'
             when rank_in_unit <= round(unit_size * ({{ var('grade_quota_a') }} + {{ var('grade_quota_b') }})) then 'B'
             else 'C'
         end as grade,
-        coalesce(weighted_score < {{ var('low_score_threshold') }}, false) as is_low,
+        is_graded and weighted_score < {{ var('low_score_threshold') }} as is_low,
         length(period) as period_granularity
     from ranked
 ),
 
 streaks as (
+    -- over graded periods only: an ungraded period (too short a tenure) neither starts nor breaks a streak
     select
         *,
         count(*) filter (where not is_low) over (
-            partition by employee_id, period_granularity order by period rows unbounded preceding
+            partition by employee_id, period_granularity, is_graded order by period rows unbounded preceding
         ) as streak_group
     from graded
 ),
@@ -80,7 +96,8 @@ counted as (
         *,
         case when is_low then
             count(*) filter (where is_low) over (
-                partition by employee_id, period_granularity, streak_group order by period rows unbounded preceding)
+                partition by employee_id, period_granularity, is_graded, streak_group
+                order by period rows unbounded preceding)
         else 0 end as consecutive_low_periods
     from streaks
 )
@@ -95,5 +112,7 @@ select
     consecutive_low_periods::integer as consecutive_low_periods,
     (consecutive_low_periods >= 2)::boolean as pip_candidate,
     unit_id::varchar as unit_id,
-    scored_on::date as scored_on
+    scored_on::date as scored_on,
+    is_graded::boolean as is_graded,
+    employed_days::integer as employed_days
 from counted
