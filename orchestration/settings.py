@@ -64,6 +64,7 @@ class Settings:
     low_score_threshold: float = 0.7
     min_tenure_days: int = 90     # fewer days employed in a period (or than the whole of a shorter one): not graded
     prorate_targets: bool = True  # cumulative targets of mid-period joiners and leavers cover their days employed
+    min_records_for_status: int = 3  # a rate goal on fewer due records is no_data, not red or green on one record
     jira_story_points_field: str = "customfield_10016"
     as_of_date: str = ""  # "" = the newest date in the data; YYYY-MM-DD pins progress to a day
     http: HttpSettings = HttpSettings()

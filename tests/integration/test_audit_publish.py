@@ -141,3 +141,18 @@ def test_readers_never_error_or_see_a_mix_while_publishing(refreshed_company, ne
     assert published >= 4
     assert observed["errors"] == [] and observed["mixed"] == 0
     assert observed["reads"] > 20 and set(observed["seen"]) == {r for _, r in builds}
+
+
+def test_the_first_of_the_month_does_not_turn_1on1_coverage_red(refreshed_company, next_day_company):
+    """Rule 15 on the small company: the day after 30 November is the 1st of December; December's 1:1 slots are not
+    missed yet, so the off-track count of the quarter's coverage goals stays where it was (on main before this
+    rule: 2 of 24 on 30 November, 24 of 24 on 1 December)."""
+    def off_track(home):
+        with duckdb.connect(str(home / "serving" / "northstar.duckdb"), read_only=True) as con:
+            return con.execute(
+                """select max(as_of_date), count(*) filter (where status = 'off_track'), count(*)
+                   from marts.fct_goal_status
+                   where kpi_key = 'mgmt_one_on_one_coverage' and period = '2026-Q4'""").fetchone()
+    before, after = off_track(refreshed_company[0]), off_track(next_day_company[0])
+    assert (before[0].isoformat(), after[0].isoformat()) == ("2026-11-30", "2026-12-01")
+    assert after[2] == before[2] > 0 and after[1] <= before[1] + 1, (before, after)

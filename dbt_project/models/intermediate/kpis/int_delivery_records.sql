@@ -1,4 +1,6 @@
 -- One row per Jira issue (or version and assignee) and KPI it feeds.
+-- Due records (rule 15): an issue counts for the on-time rate once it is done, or once its due date has passed
+-- undone (late, on its due date); a milestone once its release date has passed; rework and cycle time once done.
 with done as (
     select * from {{ ref('stg_jira__issues') }}
     where status_category = 'done' and resolved_at is not null
@@ -27,6 +29,12 @@ select 'delivery_on_time_rate', 'jira', issue_id, assignee_account_id, resolved_
        case when resolved_at::date <= due_date then 1 else 0 end, 1, null
 from done
 where due_date is not null
+union all
+-- overdue and not done: already late, whatever happens next (when it is done its row moves to the done date)
+select 'delivery_on_time_rate', 'jira', issue_id, assignee_account_id, due_date, 0, 1, null
+from {{ ref('stg_jira__issues') }}
+where not (status_category = 'done' and resolved_at is not null) and due_date is not null
+  and due_date < (select as_of_date from {{ ref('int_data_as_of') }})
 union all
 select 'delivery_rework_rate', 'jira', issue_id, assignee_account_id, resolved_at::date,
        case when reopen_count > 0 then 1 else 0 end, 1, null

@@ -1,5 +1,7 @@
 -- KPI records from the inbox files: 1:1 coverage, review completion, manual points.
 -- These name the employee directly (source 'inbox').
+-- Due records (rule 15): a (manager, report, month) 1:1 slot counts once its month has ended, or as soon as it is
+-- met; a review form counts once its cycle's window has closed (the day after the cycle ends).
 with as_of as (
     select as_of_date from {{ ref('int_data_as_of') }}
 ),
@@ -36,15 +38,22 @@ coverage as (
             select 1 from {{ ref('stg_one_on_ones__one_on_ones') }} as meetings
             where meetings.manager_id = slots.manager_id and meetings.employee_id = slots.employee_id
               and date_trunc('month', meetings.held_on) = slots.month_start
-        ) as met
+        ) as met,
+        last_day(slots.month_start) <= as_of.as_of_date as month_ended
     from report_slots as slots
+    cross join as_of
+),
+
+due_slots as (
+    -- the running month's slot is not missed yet: on the 1st every manager would turn red, and green again later
+    select * from coverage where met or month_ended
 )
 
 select 'mgmt_one_on_one_coverage' as kpi_key, 'inbox' as source,
        manager_id || ':' || employee_id || ':' || month_start as record_id, manager_id as source_user_id,
        month_start as event_date, case when met then 1 else 0 end::double as numerator, 1::double as denominator,
        null::double as value
-from coverage
+from due_slots
 union all
 select 'mgmt_review_completion', 'inbox', review_id, reviewer_id,
        -- a form falls due the day after its cycle ends

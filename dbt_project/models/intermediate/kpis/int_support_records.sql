@@ -1,4 +1,7 @@
 -- One row per Zendesk ticket or rating and KPI it feeds.
+-- Due records (rule 15): a ticket counts for the SLA rate once it has a first reply, or once its first-reply
+-- window has passed without one while still open (missed, on its creation date); a rating once given; a solved
+-- ticket once solved.
 with tickets as (
     select tickets.*, metrics.first_reply_minutes, metrics.solved_at
     from {{ ref('stg_zendesk__tickets') }} as tickets
@@ -25,6 +28,13 @@ select 'support_sla_met_rate', 'zendesk', ticket_id, assignee_id, created_at::da
 from tickets
 join sla using (priority)
 where tickets.first_reply_minutes is not null
+union all
+select 'support_sla_met_rate', 'zendesk', ticket_id, assignee_id, created_at::date, 0, 1, null
+from tickets
+join sla using (priority)
+where tickets.first_reply_minutes is null and tickets.status not in ('solved', 'closed')
+  and {{ dbt.dateadd('minute', 'sla.first_reply_minutes', 'tickets.created_at') }}
+      < (select as_of_date from {{ ref('int_data_as_of') }})
 union all
 select 'support_csat', 'zendesk', rating_id, assignee_id, created_at::date,
        case when score = 'good' then 1 else 0 end, 1, null

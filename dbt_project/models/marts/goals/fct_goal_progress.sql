@@ -43,18 +43,29 @@ measured_goals as (
     select
         *,
         target * tenure_days / tenure_of as target_due,
-        (record_count = 0 and pacing = 'rate') or target is null as is_no_data,
-        {{ attainment('actual', '(target * tenure_days / tenure_of)', '(baseline * tenure_days / tenure_of)', 'direction') }} as attainment,
+        -- a rate on fewer than min_records_for_status due records is not red or green yet (rule 15)
+        (pacing = 'rate' and record_count < {{ var('min_records_for_status') }}) or target is null as is_no_data
+    from measured
+),
+
+attained as (
+    select
+        *,
+        case when not is_no_data then
+            {{ attainment('actual', '(target * tenure_days / tenure_of)', '(baseline * tenure_days / tenure_of)', 'direction') }}
+        end as attainment,
         -- cumulative KPIs project the period-to-date run rate to the period end
         case when pacing = 'cumulative' then actual / expected_attainment else actual end as forecast_value
-    from measured
+    from measured_goals
 ),
 
 forecast as (
     select
         *,
-        {{ attainment('forecast_value', 'target_due', '(baseline * tenure_days / tenure_of)', 'direction') }} as forecast_attainment
-    from measured_goals
+        case when not is_no_data then
+            {{ attainment('forecast_value', 'target_due', '(baseline * tenure_days / tenure_of)', 'direction') }}
+        end as forecast_attainment
+    from attained
 ),
 
 objectives as (
