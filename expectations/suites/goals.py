@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from expectations.rules import Suite, rule
+from expectations.rules import Suite, rule, settings
 
 E = gx.expectations
 CURRENT = """(select * from intermediate.int_goal_revisions
@@ -84,4 +84,54 @@ def suites() -> list[Suite]:
              severity="blocking", en="No goal is its own ancestor (no cycles in the goal tree).",
              zh="目标树中没有循环(目标不是自己的上级)。"),
     ]
-    return [goals, measurable, key_results, weights, cycles]
+    return [goals, measurable, key_results, weights, cycles, cascade_suite()]
+
+
+def cascade_suite() -> Suite:
+    """Cascades whose numbers disagree (warnings: a workbook can be right to differ, but someone should look)."""
+    low, high = settings().cascade_sum_min, settings().cascade_sum_max
+    cascade = Suite(
+        "goal_cascade", "goal cascade numbers (current revisions)", ["staging", "stg_goals__goals"],
+        f"""with goals as (select g.*, k.pacing, k.direction from {CURRENT} g
+                           left join seeds.kpi_catalogue k using (kpi_key)),
+            children as (
+                -- a key result's child goals measured by the same cumulative KPI: their targets should add up to it
+                select parent.goal_id, 'children of ' || parent.goal_id || ' sum to ' || round(sum(child.target), 2)
+                           || ' against its ' || parent.target as detail,
+                       sum(child.target) / nullif(parent.target, 0) between {low} and {high} as consistent
+                from goals parent join goals child on child.parent_goal_id = parent.goal_id
+                    and child.kpi_key = parent.kpi_key
+                where parent.goal_type = 'key_result' and parent.pacing = 'cumulative' and parent.target is not null
+                group by parent.goal_id, parent.target),
+            units as (
+                -- a department's target for a cumulative KPI is at least each of its own teams' for the same period
+                select dept.goal_id, 'department target ' || dept.target || ' below the target ' || team.target
+                           || ' of its team ' || team.owner_id as detail,
+                       dept.target >= team.target as consistent
+                from goals dept
+                join intermediate.int_org_units_pathed dept_unit on dept_unit.org_unit_id = dept.owner_id
+                    and dept_unit.unit_type = 'department'
+                join intermediate.int_org_subtree tree on tree.ancestor_id = dept.owner_id and tree.distance > 0
+                join goals team on team.owner_type = 'org_unit' and team.owner_id = tree.descendant_id
+                    and team.kpi_key = dept.kpi_key and team.period = dept.period
+                where dept.owner_type = 'org_unit' and dept.pacing = 'cumulative'
+                  and dept.direction = 'higher_is_better' and dept.target is not null and team.target is not null),
+            tenure as (
+                -- a person's goal for a period they were not employed in at all
+                select e.goal_id, 'goal of ' || g.owner_id || ' for ' || g.period || ', not employed then' as detail,
+                       e.employed_days > 0 as consistent
+                from intermediate.int_goal_employment e join goals g using (goal_id)
+                where g.owner_type = 'employee')
+            select * from children union all select * from units union all select * from tenure""",
+        key=["goal_id", "detail"],
+    )
+    cascade.expectations = [
+        rule(E.ExpectColumnValuesToBeInSet, column="consistent", value_set=[True], family="goal_integrity",
+             severity="warning",
+             en=f"Cascades agree: a key result's child goals on the same cumulative KPI sum to {low:g}-{high:g}x its "
+                "target, no department target is below one of its teams', and nobody has goals for a period they "
+                "were not employed in.",
+             zh=f"目标分解一致:关键结果下同一累计指标的子目标之和为其目标的{low:g}-{high:g}倍;部门目标不低于其下属团队;"
+                "员工不在职的周期没有目标。"),
+    ]
+    return cascade

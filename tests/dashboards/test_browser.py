@@ -101,7 +101,7 @@ def test_a_manager_signs_in_and_reads_the_team_and_person_views(served):
         page.screenshot(path=str(ARTIFACTS / "team-view.png"), full_page=True)
         team_text = page.inner_text("body")
         # the grid is drawn on a canvas: read its rows through the page's own CSV download
-        with page.expect_download() as download:
+        with page.expect_download(timeout=90_000) as download:  # the file is made on click: a rerun, slow under load
             page.get_by_role("button", name="Download CSV").first.click()
         team_csv = Path(download.value.path()).read_text(encoding="utf-8-sig")
 
@@ -113,7 +113,7 @@ def test_a_manager_signs_in_and_reads_the_team_and_person_views(served):
         page.wait_for_timeout(1500)
         page.screenshot(path=str(ARTIFACTS / "person-view.png"), full_page=True)
         person_text = page.inner_text("body")
-        with page.expect_download() as download:
+        with page.expect_download(timeout=90_000) as download:  # the file is made on click: a rerun, slow under load
             page.get_by_role("button", name="Download CSV").first.click()
         goals_csv = Path(download.value.path()).read_text(encoding="utf-8-sig")
         browser.close()

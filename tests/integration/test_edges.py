@@ -54,3 +54,24 @@ def test_a_non_finite_value_already_in_raw_builds_but_is_named_by_the_audit_and_
     status = json.loads((home / "serving" / "status.json").read_text())
     assert status["last_attempt"]["decision"] == "blocked"
     assert any("Numbers typed into files" in f for f in status["last_attempt"]["blocking_failures"])
+
+
+def test_cascade_consistency_is_audited_as_a_warning(refreshed_company):
+    """Issue 11 item 6 on the small company: the simulated workbook has departments whose yearly closed-won target is
+    below their own teams' and goals for people in quarters before their hire; both are named, as warnings."""
+    from expectations.suites.goals import cascade_suite
+
+    home, _ = refreshed_company
+    with duckdb.connect(str(home / "warehouse" / "northstar.duckdb"), read_only=True) as con:
+        frame = con.execute(cascade_suite().sql).pl()
+        not_employed = con.execute("select count(*) from intermediate.int_goal_employment e join "
+                                   "staging.stg_goals__goals g using (goal_id) where g.owner_type = 'employee' "
+                                   "and e.employed_days = 0 and g.revision = 1").fetchall()[0][0]
+        [(success, severity, sample)] = con.execute(
+            """select success, severity, sample::varchar from audit.expectation_results where suite = 'goal_cascade'
+               and run_id = (select run_id from audit.runs order by audited_at desc limit 1)""").fetchall()
+    failing = frame.filter(~frame["consistent"])
+    kinds = {d.split(" ")[0] for d in failing["detail"]}
+    assert {"department", "goal"} <= kinds
+    assert failing.filter(failing["detail"].str.starts_with("goal of")).height == not_employed > 0
+    assert success is False and severity == "warning" and "below the target" in sample
