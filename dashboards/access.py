@@ -52,15 +52,9 @@ def visible_employees(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | 
     if user.role == "employee":
         return {user.employee_id}
     if user.role == "manager":
-        rows = con.execute(
-            """with recursive chain as (
-                   select employee_id, 0 as depth from marts.dim_employee where employee_id = ?
-                   union all
-                   select e.employee_id, chain.depth + 1
-                   from marts.dim_employee e join chain on e.manager_id = chain.employee_id
-                   where chain.depth < 20)
-               select distinct employee_id from chain""", [user.employee_id]).fetchall()
-        return {r[0] for r in rows}
+        rows = con.execute("select employee_id from marts.dim_reporting_chain where manager_id = ?",
+                           [user.employee_id]).fetchall()
+        return {r[0] for r in rows} | {user.employee_id}
     return set()  # executives and auditors: aggregates only
 
 

@@ -15,8 +15,6 @@ import polars as pl
 
 from dashboards.access import AccessDenied, User, require_employee, visible_employees
 
-STATUS_SEVERITY = {"off_track": 0, "at_risk": 1, "no_data": 2, "on_track": 3, "achieved": 4}
-
 
 def _scope_filter(column: str, scope: set[str] | None) -> tuple[str, list]:
     """SQL and parameters restricting ``column`` to ``scope`` (None: no restriction)."""
@@ -40,12 +38,9 @@ def visible_units(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | None
     if user.role == "employee":
         return set()
     rows = con.execute(
-        """with recursive units as (
-               select org_unit_id, 0 as depth from marts.dim_org_unit where manager_employee_id = ?
-               union all
-               select u.org_unit_id, units.depth + 1 from marts.dim_org_unit u
-               join units on u.parent_id = units.org_unit_id where units.depth < 20)
-           select distinct org_unit_id from units""", [user.employee_id]).fetchall()
+        """select s.descendant_id from marts.dim_org_subtree s
+           join marts.dim_org_unit u on u.org_unit_id = s.ancestor_id where u.manager_employee_id = ?""",
+        [user.employee_id]).fetchall()
     return {r[0] for r in rows}
 
 
@@ -56,22 +51,13 @@ def goal_units(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | None:
     if units is None:
         return None
     rows = con.execute(
-        """with recursive chain as (
-               select u.org_unit_id, u.parent_id, 0 as depth from marts.dim_org_unit u
-               join marts.dim_employee e on e.org_unit_id = u.org_unit_id where e.employee_id = ?
-               union all
-               select u.org_unit_id, u.parent_id, chain.depth + 1 from marts.dim_org_unit u
-               join chain on u.org_unit_id = chain.parent_id where chain.depth < 20)
-           select org_unit_id from chain""", [user.employee_id]).fetchall()
+        """select s.ancestor_id from marts.dim_org_subtree s
+           join marts.dim_employee e on e.org_unit_id = s.descendant_id where e.employee_id = ?""",
+        [user.employee_id]).fetchall()
     return units | {r[0] for r in rows}
 
 
-_SUBTREE = """with recursive sub as (
-        select org_unit_id, 0 as depth from marts.dim_org_unit where org_unit_id = ?
-        union all
-        select u.org_unit_id, sub.depth + 1 from marts.dim_org_unit u join sub on u.parent_id = sub.org_unit_id
-        where sub.depth < 20)
-    select org_unit_id from sub"""
+_SUBTREE = "select descendant_id from marts.dim_org_subtree where ancestor_id = ?"  # a unit and everything below
 
 
 def _individuals(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | None:
@@ -154,41 +140,43 @@ def _period_window(con: duckdb.DuckDBPyConnection, period: str) -> tuple[date, d
 
 
 def goal_map(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.DataFrame:
-    """The org → person tree for ``period``: one row per node with its goals' worst status and goal count.
+    """The org → person tree for ``period``: one row per node with the mart's roll-up (``fct_goal_rollup``, rule 16).
 
-    An org node's goals include its objectives, whose status is the mart's roll-up of their key results
-    (rule 9); person nodes appear only for users who see individuals, and only people in their scope. Goals in
-    force over the period (yearly objectives for a quarter) belong to it.
+    A unit's status is its own goals' (objectives roll up their key results), or the worst beneath it when it has
+    none; ``needs_attention`` marks a unit with more than the set share of people beneath off track. Person nodes
+    appear only for users who see individuals, and only people in their scope.
     """
-    start, end = _period_window(con, period)
     unit_sql, unit_params = _scope_filter("u.org_unit_id", goal_units(con, user))
     person_sql, person_params = _scope_filter("e.employee_id", _individuals(con, user))
-    severity = ", ".join(f"('{k}', {v})" for k, v in STATUS_SEVERITY.items())
     return con.execute(
-        f"""with severity(status, rank) as (values {severity}),
-            goals as (
-                select g.owner_type, g.owner_id, s.rank
-                from marts.fct_goal_status g
-                left join severity s on s.status = coalesce(g.status, 'no_data')
-                where g.period_start <= ? and g.period_end >= ?),
-            by_owner as (
-                select owner_type, owner_id, count(*) as goals, min(rank) as worst_rank
-                from goals group by all),
-            nodes as (
+        f"""with nodes as (
                 select u.org_unit_id as node_id, u.parent_id as parent_node_id, u.name as label,
-                       u.unit_type as node_type, u.path as sort_key, u.org_unit_id as owner_id
+                       u.unit_type as node_type, u.path as sort_key, 'org_unit' as subject_type
                 from marts.dim_org_unit u where {unit_sql}
                 union all
-                select e.employee_id, e.org_unit_id, e.full_name, 'person', u.path || '/' || e.full_name, e.employee_id
+                select e.employee_id, e.org_unit_id, e.full_name, 'person', u.path || '/' || e.full_name, 'employee'
                 from marts.dim_employee e join marts.dim_org_unit u using (org_unit_id)
                 where e.is_active and {person_sql} and {unit_sql})
-            select n.node_id, n.parent_node_id, n.label, n.node_type, coalesce(o.goals, 0) as goals,
-                   (select status from severity where rank = o.worst_rank) as status
+            select n.node_id, n.parent_node_id, n.label, n.node_type, coalesce(r.own_goals, 0) as goals,
+                   coalesce(r.own_status, r.worst_status_beneath) as status,
+                   coalesce(r.needs_attention, false) and n.node_type <> 'person' as needs_attention,
+                   r.people_beneath, r.people_off_track
             from nodes n
-            left join by_owner o on o.owner_id = n.owner_id
-                and o.owner_type = case when n.node_type = 'person' then 'employee' else 'org_unit' end
+            left join marts.fct_goal_rollup r
+                on r.subject_type = n.subject_type and r.subject_id = n.node_id and r.period = ?
             order by n.sort_key""",
-        [start, end, *unit_params, *person_params, *unit_params]).pl()
+        [*unit_params, *person_params, *unit_params, period]).pl()
+
+
+def unit_rollup(con: duckdb.DuckDBPyConnection, user: User, unit_id: str, period: str) -> dict:
+    """The roll-up mart's row for one unit the user may see (its own status and the people and goals beneath)."""
+    scope = visible_units(con, user)
+    if scope is not None and unit_id not in scope:
+        raise AccessDenied(f"{user.username} ({user.role}) may not see unit {unit_id}")
+    rows = con.execute("""select * from marts.fct_goal_rollup
+                          where subject_type = 'org_unit' and subject_id = ? and period = ?""",
+                       [unit_id, period]).pl().to_dicts()
+    return rows[0] if rows else {}
 
 
 def owner_goals(con: duckdb.DuckDBPyConnection, user: User, owner_type: str, owner_id: str,

@@ -65,6 +65,7 @@ class Settings:
     min_tenure_days: int = 90     # fewer days employed in a period (or than the whole of a shorter one): not graded
     prorate_targets: bool = True  # cumulative targets of mid-period joiners and leavers cover their days employed
     min_records_for_status: int = 3  # a rate goal on fewer due records is no_data, not red or green on one record
+    rollup_attention_share: float = 0.25  # a unit is marked when more than this share of people beneath is off track
     cascade_sum_min: float = 0.5  # a key result's child targets (same cumulative KPI) should sum to at least this x
     cascade_sum_max: float = 1.5  # ... and at most this x its own target (audit warning goal_cascade)
     jira_story_points_field: str = "customfield_10016"

@@ -1,6 +1,9 @@
-"""Goal map: company → department → team → person, coloured by the worst status of each node's goals."""
+"""Goal map: company → department → team → person, coloured by the roll-up mart (fct_goal_rollup): a unit by its own
+goals' status, marked when too many of the people beneath it are off track."""
 
 from __future__ import annotations
+
+import html
 
 import plotly.graph_objects as go
 import polars as pl
@@ -35,6 +38,17 @@ def subtree(nodes: pl.DataFrame, root_id: str) -> pl.DataFrame:
     return nodes.filter(pl.col("node_id").is_in(keep))
 
 
+def attention(row: dict) -> str:
+    """The roll-up's marker: more than the set share of the people beneath this unit are off track."""
+    if not row.get("needs_attention"):
+        return ""
+    return " ⚠ " + tr("off_track_beneath", n=row["people_off_track"], of=row["people_beneath"])
+
+
+def hover(row: dict) -> str:
+    return html.escape(f"{status_chip(row['status'])} · {row['goals']}{attention(row)}")
+
+
 user = page_header("page_goal_map")
 period = goal_period_select("goal_map_period")
 nodes = query("goal_map", period=period)
@@ -61,12 +75,13 @@ figure = go.Figure(go.Sunburst(
     labels=plot_text(shown["label"].to_list()),
     parents=[p if p in ids else "" for p in shown["parent_node_id"].to_list()],
     marker={"colors": [STATUS_COLOURS.get(s) for s in shown["status"].to_list()]},
-    hovertext=[f"{status_chip(s)} · {n}" for s, n in zip(shown["status"], shown["goals"], strict=True)],
+    hovertext=[hover(row) for row in shown.iter_rows(named=True)],
     hoverinfo="label+text", branchvalues="remainder", maxdepth=3))
 figure.update_layout(margin={"t": 0, "l": 0, "r": 0, "b": 0}, height=520)
 st.plotly_chart(figure, width="stretch")
 
-labels = {row["node_id"]: f"{row['label']} ({status_chip(row['status'])})" for row in shown.iter_rows(named=True)}
+labels = {row["node_id"]: f"{row['label']} ({status_chip(row['status'])}){attention(row)}"
+          for row in shown.iter_rows(named=True)}
 node_id = st.selectbox(tr("open_node"), list(labels), format_func=labels.get, key="goal_map_node")
 node = shown.filter(pl.col("node_id") == node_id).row(0, named=True)
 owner_type = "employee" if node["node_type"] == "person" else "org_unit"

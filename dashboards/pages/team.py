@@ -38,6 +38,13 @@ st.session_state["unit_id"] = unit_id
 period = goal_period_select("team_period", quarters_only=True)
 page_view("team", unit=unit_id, period=period)
 
+rollup = scoped("unit_rollup", unit_id=unit_id, period=period)
+if rollup:  # the same roll-up the goal map colours by (fct_goal_rollup)
+    cols = st.columns(4)
+    cols[0].metric(tr("unit_status"), status_chip(rollup["own_status"] or rollup["worst_status_beneath"]))
+    cols[1].metric(tr("people_on_track"), f"{rollup['people_on_track']} / {rollup['people_beneath']}")
+    cols[2].metric(tr("people_at_risk"), f"{rollup['people_at_risk']} / {rollup['people_beneath']}")
+    cols[3].metric(tr("people_off_track"), f"{rollup['people_off_track']} / {rollup['people_beneath']}")
 matrix = scoped("team_goal_matrix", unit_id=unit_id, period=period)
 scores = scoped("scorecards", period=period, unit_id=unit_id)
 if matrix.is_empty():

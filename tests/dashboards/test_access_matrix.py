@@ -304,3 +304,16 @@ def test_rejection_reasons_and_audit_samples_reach_only_the_roles_allowed(quarre
         shown = {suite for suite, sample in samples.items() if sample}
         expected = {"hr": {"hr_employees", "hubspot_deals"}, "auditor": {"hubspot_deals"}, "executive": set()}
         assert shown & {"hr_employees", "hubspot_deals"} == expected[user.role], user
+
+
+def test_unit_roll_ups_stay_in_scope(serving, people):
+    period = serving.execute("select max(period) from marts.fct_goal_rollup where length(period) = 7").fetchall()[0][0]
+    all_units = [r[0] for r in serving.execute("select org_unit_id from marts.dim_org_unit").fetchall()]
+    for user in users(people):
+        allowed = queries.visible_units(serving, user)
+        for unit_id in all_units:
+            if allowed is None or unit_id in allowed:
+                queries.unit_rollup(serving, user, unit_id, period)
+            else:
+                with pytest.raises(AccessDenied):
+                    queries.unit_rollup(serving, user, unit_id, period)

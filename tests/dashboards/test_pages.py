@@ -269,3 +269,34 @@ def test_pipeline_status_says_which_inbox_templates_have_no_file_yet(home, tmp_p
     templates = {row["Template"]: row for row in shown.to_dict("records")}
     assert templates["manual_"]["Last file"] == "no file yet"
     assert templates["hr_"]["Last file"].startswith("hr_") and templates["reviews_"]["Last file"] != "no file yet"
+
+
+def test_the_goal_map_reads_the_roll_up_and_marks_units_with_many_people_off_track(home):
+    path, people, _ = home
+    at = open_page(app_as(user_for("hr", people)), "pages/goal_map.py")
+    period = at.selectbox(key="goal_map_period").value
+    rollup = serving_rows(path, """select u.name, coalesce(r.own_status, r.worst_status_beneath), r.needs_attention,
+                                          r.people_off_track, r.people_beneath
+                                   from marts.fct_goal_rollup r
+                                   join marts.dim_org_unit u on u.org_unit_id = r.subject_id
+                                   where r.subject_type = 'org_unit' and r.period = ?""", [period])
+    options = at.selectbox(key="goal_map_node").options
+    marked = 0
+    for name, status, needs_attention, off, beneath in rollup:
+        [option] = [o for o in options if o.startswith(f"{name} (")]
+        assert ui.status_label(status, "en") in option, (name, status, option)
+        marker = ui.t("off_track_beneath", "en", n=off, of=beneath)
+        assert (marker in option) == bool(needs_attention), option
+        marked += bool(needs_attention)
+    assert marked > 0, "the simulated company has units with many people off track beneath"
+
+
+def test_the_team_view_heads_with_the_same_roll_up(home):
+    path, people, _ = home
+    at = open_page(app_as(user_for("manager", people)), "pages/team.py")
+    unit_id, period = at.selectbox(key="team_unit").value, at.selectbox(key="team_period").value
+    [(off, beneath)] = serving_rows(path, """select people_off_track, people_beneath from marts.fct_goal_rollup
+                                             where subject_type = 'org_unit' and subject_id = ? and period = ?""",
+                                    [unit_id, period])
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["People off track"] == f"{off} / {beneath}"
