@@ -228,36 +228,16 @@ def team_goal_matrix(con: duckdb.DuckDBPyConnection, user: User, unit_id: str, p
 
 def consecutive_declines(con: duckdb.DuckDBPyConnection, user: User, employee_ids: list[str],
                          min_run: int = 3) -> pl.DataFrame:
-    """People whose goal KPI got worse month over month ``min_run`` times in a row up to the latest month."""
+    """People whose goal KPI got worse ``min_run`` complete months in a row up to the latest (``fct_kpi_declines``)."""
     _deny_unless(user.sees_individuals, user, "individual KPI values")
-    scope_sql, scope_params = _scope_filter("g.owner_id", visible_employees(con, user))
+    scope_sql, scope_params = _scope_filter("d.employee_id", visible_employees(con, user))
     return con.execute(
-        f"""with goal_kpis as (
-                -- the people asked about, within scope, first: the scan of monthly values then joins few ids
-                select distinct g.owner_id as employee_id, g.kpi_key from marts.dim_goal g
-                where g.owner_type = 'employee' and g.kpi_key is not null and {scope_sql}
-                  and g.owner_id in (select unnest(?::varchar[]))),
-            monthly as (
-                select v.subject_id as employee_id, v.kpi_key, k.name_en, k.name_zh, v.period_start,
-                       case when k.direction = 'lower_is_better' then -v.value else v.value end as goodness
-                from goal_kpis g
-                join marts.fct_kpi_values v on v.subject_id = g.employee_id and v.kpi_key = g.kpi_key
-                join marts.dim_kpi k on k.kpi_key = v.kpi_key
-                where v.subject_type = 'employee' and v.period_type = 'month'
-                  -- complete months only: a month still running would always look like a decline
-                  and last_day(v.period_start) <= (select max(as_of_date) from marts.fct_goal_progress)),
-            steps as (
-                select *, goodness < lag(goodness) over w as declined,
-                       row_number() over (partition by employee_id, kpi_key order by period_start desc) as recency
-                from monthly window w as (partition by employee_id, kpi_key order by period_start)),
-            runs as (
-                select employee_id, kpi_key, any_value(name_en) as name_en, any_value(name_zh) as name_zh,
-                       -- length of the run of declines ending at the latest month
-                       coalesce(min(recency) filter (where not declined or declined is null), max(recency) + 1) - 1
-                           as declines
-                from steps group by employee_id, kpi_key)
-            select r.*, e.full_name from runs r join marts.dim_employee e using (employee_id)
-            where declines >= ? order by declines desc, full_name""",
+        f"""select d.employee_id, d.kpi_key, k.name_en, k.name_zh, d.declines, e.full_name
+            from marts.fct_kpi_declines d
+            join marts.dim_kpi k using (kpi_key)
+            join marts.dim_employee e using (employee_id)
+            where {scope_sql} and d.employee_id in (select unnest(?::varchar[])) and d.declines >= ?
+            order by d.declines desc, e.full_name""",
         [*scope_params, employee_ids, min_run]).pl()
 
 
