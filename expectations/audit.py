@@ -216,10 +216,11 @@ def _store(con: duckdb.DuckDBPyConnection, outcome: AuditOutcome, volume_tables:
 
 def _store_suite_feeds(con: duckdb.DuckDBPyConnection) -> None:
     """What each suite's tables feed (KPI domains, dashboard pages): the data-quality page reads it."""
-    from expectations.report import AREAS, area_of_suites
+    from expectations.report import AREAS, PERSONAL_AREAS, area_of_suites
 
     con.execute("""create or replace table audit.suite_feeds (
-        suite varchar, area varchar, area_title varchar, kpi_domains varchar[], pages varchar[])""")
-    con.executemany("insert into audit.suite_feeds values (?, ?, ?, ?, ?)",
-                    [[suite, area, AREAS[area][0], AREAS[area][1], AREAS[area][2]]
+        suite varchar, area varchar, area_title varchar, kpi_domains varchar[], pages varchar[],
+        personal_data boolean)""")
+    con.executemany("insert into audit.suite_feeds values (?, ?, ?, ?, ?, ?)",
+                    [[suite, area, AREAS[area][0], AREAS[area][1], AREAS[area][2], area in PERSONAL_AREAS]
                      for suite, area in sorted(area_of_suites().items())])

@@ -32,7 +32,7 @@ class Warehouse(ConfigurableResource):
     and its steps run one after another in one process (the in-process executor)."""
 
     path: str
-    home: str = ""  # the data folder whose refresh lock a run holds; "" = the warehouse file's grandparent
+    home: str  # the data folder whose refresh lock a run holds
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[Warehouse]:
@@ -40,7 +40,7 @@ class Warehouse(ConfigurableResource):
 
         from orchestration.lock import refresh_lock
 
-        with refresh_lock(Path(self.home) if self.home else Path(self.path).parent.parent):
+        with refresh_lock(Path(self.home)):
             yield self
 
     @contextmanager
@@ -112,9 +112,6 @@ class SourceSystems(ConfigurableResource):
             basic = base64.b64encode(f"{t['zendesk_email']}/token:{t['zendesk_token']}".encode()).decode()
             return ZendeskConnector(ApiClient(source, self._urls[source], f"Basic {basic}", policy))
         raise ValueError(f"unknown source {source!r}")
-
-
-SECRETS = ("NORTHSTAR_HUBSPOT_TOKEN", "NORTHSTAR_JIRA_TOKEN", "NORTHSTAR_ZENDESK_TOKEN")
 
 
 def _secret(name: str) -> EnvVar | str:

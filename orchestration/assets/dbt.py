@@ -66,7 +66,7 @@ def first_dbt_failure(run_dir: Path) -> str | None:
     except (FileNotFoundError, KeyError, json.JSONDecodeError):
         return None
     for result in results:
-        if result.get("status") in ("error", "fail", "runtime error"):
+        if result.get("status") in ("error", "fail"):
             node = result.get("unique_id", "?").split(".")
             message = " ".join(ANSI.sub("", str(result.get("message") or "")).split())
             return f"{node[0]} {node[-1]}: {message[:300]}"

@@ -6,6 +6,8 @@ multi-asset, so its tables are always materialised together.
 """
 
 
+from dataclasses import asdict
+
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from connectors.inbox import TEMPLATES, Bounds, kpi_keys_from_catalogue, process_inbox
@@ -58,9 +60,7 @@ def extract_inbox(context: AssetExecutionContext, inbox: Inbox, warehouse: Wareh
 
     keys = kpi_keys_from_catalogue(Path(inbox.kpi_catalogue))
     with warehouse.raw_store() as store:
-        limits = settings.load_settings().inbox
-        bounds = Bounds(limits.review_score_min, limits.review_score_max, limits.manual_value_min,
-                        limits.manual_value_max)
+        bounds = Bounds(**asdict(settings.load_settings().inbox))  # the same fields, from the one settings place
         results = process_inbox(store, Path(inbox.path), keys, bounds=bounds)
     landed: dict[str, int] = {}
     for r in results:

@@ -14,16 +14,10 @@ measured as (
         coalesce(actuals.record_count, 0) as record_count,
         -- a cumulative target covers the days employed: a mid-quarter hire owes the share of the quarter they work
         -- (days employed over days in the period; kept apart so that target * days / period stays exact)
-        case
-            when kpis.pacing = 'cumulative' and {{ 'true' if var('prorate_targets') else 'false' }}
-                and targets.employed_days is not null then targets.employed_days
-            else 1
-        end as tenure_days,
-        case
-            when kpis.pacing = 'cumulative' and {{ 'true' if var('prorate_targets') else 'false' }}
-                and targets.employed_days is not null then targets.period_days
-            else 1
-        end as tenure_of,
+        {%- set prorated %}kpis.pacing = 'cumulative' and {{ 'true' if var('prorate_targets') else 'false' }}
+                and targets.employed_days is not null{% endset %}
+        case when {{ prorated }} then targets.employed_days else 1 end as tenure_days,
+        case when {{ prorated }} then targets.period_days else 1 end as tenure_of,
         -- the elapsed share of the employed part of the period (the whole period for teams and full-period people)
         case
             when kpis.pacing = 'cumulative' then least(1.0,
