@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sandbox import performance as perf_model
 from sandbox.company import EMAIL_DOMAIN, Company, Person
+from sandbox.performance import TYPICAL, Cadence, issue_timing, performance
 
 COMPANY_TZ = ZoneInfo("Asia/Shanghai")
 DEAL_STAGES = ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "contractsent"]
@@ -121,16 +123,24 @@ def hubspot_versions(company: Company) -> Iterator[Version]:
     deal_seq = 0
     for owner_id, person, _ext in owners:
         peers = [(o, p) for o, p, _ in owners if p is not None and o != owner_id]
+        perf = performance(company, person) if person is not None else TYPICAL
+        pace = _rng(company, "hubspot-pace", owner_id)
+        opened, closing, winning, calls = Cadence(pace), Cadence(pace), Cadence(pace), Cadence(pace)
         for day in _days(company):
             if not _is_workday(day) or (person is not None and not person.active_on(day)):
                 continue
             rng = _rng(company, "hubspot-day", owner_id, day)
-            if rng.random() < 0.14:
+            lift = perf_model.SALES_H2_LIFT if day.month >= 7 else 1.0
+            for _ in range(opened.events(perf_model.DEAL_RATE * perf.volume() * lift, rng)):
                 deal_seq += 1
-                yield from _deal(company, f"{7_000_000 + int(owner_id) * 10_000 + deal_seq}", owner_id, peers, day)
-            for n in range(rng.choice([0, 1, 1, 2])):
+                outcome = None
+                if closing.events(perf_model.CLOSE_SHARE, rng, jitter=0.2):
+                    outcome = "closedwon" if winning.events(perf.win_share(), rng, jitter=0.2) else "closedlost"
+                deal_id = f"{7_000_000 + int(owner_id) * 10_000 + deal_seq}"
+                yield from _deal(company, deal_id, owner_id, peers, day, outcome)
+            for n in range(calls.events(perf_model.CALLS_PER_DAY * perf.volume(), rng, jitter=0.9)):
                 yield from _engagement(company, "calls", owner_id, day, n)
-            if rng.random() < 0.3:
+            if rng.random() < perf_model.MEETING_RATE * perf.volume():
                 yield from _engagement(company, "meetings", owner_id, day, 0)
 
 
@@ -153,11 +163,12 @@ def _hubspot_owner(company: Company, owner_id: str, person: Person | None, ext: 
         yield Version("owners", owner_id, gone, {**payload, "archived": True, "updatedAt": iso_z(gone)})
 
 
-def _deal(company: Company, deal_id: str, owner_id: str, peers: list[tuple[str, Person]], day: date
-          ) -> Iterator[Version]:
+def _deal(company: Company, deal_id: str, owner_id: str, peers: list[tuple[str, Person]], day: date,
+          outcome: str | None) -> Iterator[Version]:
+    """One deal's life; ``outcome`` (closedwon / closedlost / None: stays open) comes from the owner's cadence."""
     rng = _rng(company, "deal", deal_id)
     created = local_ts(day, _work_minutes(rng))
-    amount = round(rng.lognormvariate(9.6, 0.6), 2)
+    amount = round(rng.lognormvariate(perf_model.AMOUNT_MU, perf_model.AMOUNT_SIGMA), 2)
     props = {
         "dealname": f"Deal {deal_id}", "amount": f"{amount:.2f}", "pipeline": "default",
         "dealstage": "appointmentscheduled", "hubspot_owner_id": owner_id,
@@ -183,10 +194,9 @@ def _deal(company: Company, deal_id: str, owner_id: str, peers: list[tuple[str, 
         if rng.random() < 0.04 and present:  # reassigned to a colleague who works here that day
             props["hubspot_owner_id"] = rng.choice(present)
         yield version(ts)
-    outcome = rng.random()
-    if outcome < 0.65:
-        ts += rng.randint(3, 40) * 86_400_000 + rng.randint(0, 3_600_000)
-        props["dealstage"] = "closedwon" if outcome < 0.28 else "closedlost"
+    if outcome is not None:
+        ts += rng.randint(3, 25) * 86_400_000 + rng.randint(0, 3_600_000)
+        props["dealstage"] = outcome
         props["closedate"] = iso_z(ts)
         yield version(ts)
     if rng.random() < 0.02:  # archived (deleted in the CRM UI) later on
@@ -248,6 +258,7 @@ def jira_versions(company: Company) -> Iterator[Version]:
     issue_seq = 0
     for project in projects:
         members = [p for p in engineers if any(a.org_unit_id == project["team"] for a in p.assignments)]
+        cadence = {p.employee_id: Cadence(_rng(company, "jira-pace", project["key"], p.employee_id)) for p in members}
         for day in _days(company):
             if not _is_workday(day):
                 continue
@@ -255,7 +266,8 @@ def jira_versions(company: Company) -> Iterator[Version]:
                 if not person.active_on(day) or person.unit_on(day) != project["team"]:
                     continue
                 rng = _rng(company, "jira-day", person.employee_id, day)
-                if rng.random() < 0.3:
+                rate = perf_model.ISSUE_RATE * performance(company, person).volume()
+                for _ in range(cadence[person.employee_id].events(rate, rng)):
                     issue_seq += 1
                     account = user_of[person.employee_id]
                     yield from _issue(company, project, issue_seq, account, members, user_of, day)
@@ -300,8 +312,10 @@ def _issue(company: Company, project: dict, seq: int, account: tuple, members: l
     account_id, person = account
     issue_id, key = str(100_000 + seq), f"{project['key']}-{seq}"
     created = local_ts(day, _work_minutes(rng))
-    points = rng.choice([1, 2, 2, 3, 3, 5, 5, 8])
-    due = day + timedelta(days=rng.randint(3, 15))
+    points = rng.choice(perf_model.ISSUE_POINTS)
+    speed = performance(company, person).quality() if isinstance(person, Person) else 1.0
+    timing = issue_timing(rng, speed)
+    due = day + timedelta(days=timing.due_days)
     fix_month = date(due.year, due.month, 1)
     fix_version = {"id": f"{project['id']}{fix_month:%y%m}", "name": f"{project['key']} {fix_month:%Y.%m}"}
 
@@ -347,7 +361,7 @@ def _issue(company: Company, project: dict, seq: int, account: tuple, members: l
         return transition(ts, "status", old, new, JIRA_STATUS[old][0], sid)
 
     yield snapshot(created)
-    ts = created + rng.randint(1, 48) * 3_600_000
+    ts = created + timing.hours_to_start * 3_600_000
     yield set_status(ts, "In Progress")
     if rng.random() < 0.05 and isinstance(person, Person):
         on_day = datetime.fromtimestamp(ts / 1000, COMPANY_TZ).date()
@@ -360,13 +374,13 @@ def _issue(company: Company, project: dict, seq: int, account: tuple, members: l
             fields["assignee"] = user_ref(new_acc, new_person)
             ts += rng.randint(1, 24) * 3_600_000
             yield transition(ts, "assignee", old_name, new_person.full_name, account_id, new_acc)
-    if rng.random() < 0.1:
+    if rng.random() >= perf_model.ISSUE_DONE_SHARE:
         return  # still in progress (or abandoned)
-    ts += int(rng.lognormvariate(1.3, 0.6) * 86_400_000)
+    ts += int(timing.cycle_days * 86_400_000)
     yield set_status(ts, "In Review")
-    ts += rng.randint(2, 30) * 3_600_000
+    ts += timing.review_hours * 3_600_000
     yield set_status(ts, "Done")
-    if rng.random() < 0.08:  # reopened: rework
+    if rng.random() < perf_model.REOPEN_SHARE:  # reopened: rework
         ts += rng.randint(1, 6) * 86_400_000
         yield set_status(ts, "In Progress")
         ts += rng.randint(1, 4) * 86_400_000
@@ -391,20 +405,22 @@ def zendesk_versions(company: Company) -> Iterator[Version]:
             "active": True, "created_at": iso_z_seconds(ts), "updated_at": iso_z_seconds(ts),
         })
     seq = 0
+    cadence = {zid: Cadence(_rng(company, "zendesk-pace", zid)) for zid, _, _ in agent_ids}
     for day in _days(company):
         for zid, person, _ext in agent_ids:
             if person is not None and not person.active_on(day):
                 continue
             rng = _rng(company, "zendesk-day", zid, day)
+            perf = performance(company, person) if person is not None else TYPICAL
             if person is None:
                 per_day = int(rng.random() < 0.2)
             elif _is_workday(day):
-                per_day = int(rng.random() < 0.9) + int(rng.random() < 0.25)
+                per_day = cadence[zid].events(perf_model.TICKETS_PER_WORKDAY * perf.volume(), rng)
             else:
-                per_day = int(rng.random() < 0.15)
+                per_day = int(rng.random() < perf_model.TICKETS_PER_WEEKEND_DAY * perf.volume())
             for _ in range(per_day):
                 seq += 1
-                yield from _ticket(company, 500_000 + seq, zid, n_customers, day)
+                yield from _ticket(company, 500_000 + seq, zid, n_customers, day, perf)
 
 
 def _zendesk_agent(company: Company, zid: str, person: Person | None, ext: dict | None) -> Iterator[Version]:
@@ -421,7 +437,8 @@ def _zendesk_agent(company: Company, zid: str, person: Person | None, ext: dict 
         yield Version("users", zid, gone, {**payload, "active": False, "updated_at": iso_z_seconds(gone)})
 
 
-def _ticket(company: Company, ticket_id: int, agent_id: str, n_customers: int, day: date) -> Iterator[Version]:
+def _ticket(company: Company, ticket_id: int, agent_id: str, n_customers: int, day: date,
+            perf: perf_model.Performance) -> Iterator[Version]:
     rng = _rng(company, "ticket", ticket_id)
     created = local_ts(day, rng.randint(0, 24 * 60 - 1))
     ticket = {
@@ -430,7 +447,7 @@ def _ticket(company: Company, ticket_id: int, agent_id: str, n_customers: int, d
         "requester_id": 380_000_000 + rng.randrange(n_customers), "assignee_id": None, "group_id": 20_000_001,
         "created_at": iso_z_seconds(created), "updated_at": iso_z_seconds(created), "tags": [],
     }
-    first_reply = max(1, int(rng.lognormvariate(3.6, 0.9)))
+    first_reply = max(1, int(rng.lognormvariate(perf.reply_mu(), perf_model.REPLY_SIGMA)))
     metric = {"id": 700_000 + ticket_id, "ticket_id": ticket_id, "created_at": iso_z_seconds(created),
               "reply_time_in_minutes": {"calendar": None, "business": None},
               "full_resolution_time_in_minutes": {"calendar": None, "business": None},
@@ -476,7 +493,7 @@ def _ticket(company: Company, ticket_id: int, agent_id: str, n_customers: int, d
         solved = ts
     if rng.random() < 0.35:
         rated = solved + rng.randint(1, 72) * 3_600_000
-        score = "good" if rng.random() < 0.86 else "bad"
+        score = "good" if rng.random() < perf.csat_good() else "bad"
         yield Version("satisfaction_ratings", str(800_000 + ticket_id), rated, {
             "id": 800_000 + ticket_id, "url": f"/api/v2/satisfaction_ratings/{800_000 + ticket_id}.json",
             "assignee_id": int(agent_id), "group_id": 20_000_001, "requester_id": ticket["requester_id"],

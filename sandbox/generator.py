@@ -98,7 +98,9 @@ def write_demo_people(company: Company, sandbox: Path, on: date) -> dict[str, st
             members_by_unit[p.unit_on(on)].append(p)
     leads = sorted((p for p in active if p.level == 1), key=lambda p: (p.role != "sales", p.employee_id))
     lead = next(p for p in leads if len(members_by_unit[p.unit_on(on)]) >= 3)
-    member = sorted(members_by_unit[lead.unit_on(on)], key=lambda p: p.employee_id)[0]
+    # The employee account is someone with a record to show (a quarter or more of tenure), not this week's hire.
+    team = sorted(members_by_unit[lead.unit_on(on)], key=lambda p: p.employee_id)
+    member = next((p for p in team if (on - p.hire_date).days >= 90), team[0])
     people = {"executive": ceo.employee_id, "manager": lead.employee_id, "employee": member.employee_id}
     demo_people_path(sandbox).write_text(json.dumps(people, indent=2))
     return people
