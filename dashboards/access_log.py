@@ -7,8 +7,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from config import settings
 from dashboards.access import User
-from orchestration import settings
 
 
 def log_path() -> Path:

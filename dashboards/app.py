@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from config import settings
+from config.settings import load_settings
 from dashboards import access_log, auth, serving
 from dashboards.access import User
 from dashboards.i18n import LANGUAGES, t
 from dashboards.navigation import PAGES
 from dashboards.ui import lang, tr
-from orchestration import settings
-from orchestration.settings import load_settings
 
 
 def language_switch() -> None:

@@ -58,7 +58,7 @@ def _render_ms(user, page: str) -> dict[str, float]:
 
 def bench_pages(home: Path) -> dict:
     os.environ["NORTHSTAR_HOME"] = str(home)
-    from orchestration import settings
+    from config import settings
 
     if not settings.accounts_path().exists():  # a bench folder simulated without the CLI: make its demo accounts
         people = json.loads((settings.sandbox_dir() / "demo_people.json").read_text())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import settings
+from config import settings
 
 
 def serving_file() -> Path:

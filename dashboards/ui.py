@@ -17,10 +17,10 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from config.settings import load_settings
 from dashboards import access_log, queries, serving
 from dashboards.access import AccessDenied, User
 from dashboards.i18n import format_date, format_number, format_percent, status_label, t
-from orchestration.settings import load_settings
 
 STATUS_ICONS = {"achieved": "🏆", "on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪"}
 STATUS_COLOURS = {"achieved": "#2e7d32", "on_track": "#66bb6a", "at_risk": "#ffb300", "off_track": "#e53935",

@@ -20,7 +20,7 @@ SEVERITIES = ("blocking", "warning")
 def settings():
     """The one settings place (``northstar.toml`` + ``NORTHSTAR_*``), the same values dbt receives as vars: a rule
     never hard-codes a threshold that a setting holds (read when the suites are built, never at import)."""
-    from orchestration.settings import load_settings
+    from config.settings import load_settings
 
     return load_settings()
 

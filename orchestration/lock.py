@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,7 +29,9 @@ def lock_path(home: Path) -> Path:
 
 
 @contextmanager
-def refresh_lock(home: Path) -> Iterator[None]:
+def refresh_lock(home: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the data folder's refresh lock; ``wait_seconds`` > 0 waits that long for a holder to finish (a
+    scheduled run queued behind a manual refresh) before giving up with ``RefreshLocked``."""
     path = lock_path(home)
     key = str(path.resolve())
     if key in _HELD:
@@ -41,12 +44,17 @@ def refresh_lock(home: Path) -> Iterator[None]:
     home.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(fd)
-            raise RefreshLocked(f"another refresh (pid {holder.get('pid', '?')}, started {holder.get('started', '?')})"
-                                f" holds {home}: wait for it to finish") from None
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = _holder(fd)
+                    raise RefreshLocked(f"another refresh (pid {holder.get('pid', '?')}, started "
+                                        f"{holder.get('started', '?')}) holds {home}: wait for it to finish") from None
+                time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "started": datetime.now(UTC).isoformat(timespec="seconds")})
                   .encode(), 0)

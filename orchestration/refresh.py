@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
+from dagster import AssetKey, ConfigurableResource, DagsterEvent, DagsterInstance, ExecuteInProcessResult
 
+from config import settings
 from connectors.landing import META_SCHEMA
-from orchestration import settings
 from orchestration.lock import refresh_lock
 
 # our own errors already name source, object, endpoint or file: their class name adds nothing
@@ -25,13 +26,14 @@ class StepFailure:
     trace: str  # the whole error chain, for the log file
 
 
-def run_refresh(*, full: bool = False, faults: str = "", verbose: bool = False, extract_only: bool = False,
-                instance: DagsterInstance | None = None) -> ExecuteInProcessResult:
+def run_refresh(*, full: bool = False, sources: ConfigurableResource | None = None, verbose: bool = False,
+                extract_only: bool = False, instance: DagsterInstance | None = None) -> ExecuteInProcessResult:
     """The `refresh` job: extract, dbt build, audit, publish. ``full`` re-reads sources and rebuilds models.
 
     Holds the data folder's refresh lock (``RefreshLocked`` at once if another refresh holds it). A failed
     step is recorded in ``serving/status.json`` (the dashboards' red banner) and its trace in the run's log.
     """
+    from orchestration.assets.dbt import ensure_manifest
     from orchestration.assets.extract import extract_assets
     from orchestration.definitions import build_definitions
 
@@ -46,7 +48,8 @@ def run_refresh(*, full: bool = False, faults: str = "", verbose: bool = False, 
             selection = [key for assets in extract_assets for key in assets.keys]
         else:
             run_config["ops"] = {"northstar_dbt": {"config": {"full_refresh": full, "echo": verbose}}}
-        result = build_definitions(faults=faults).resolve_job_def("refresh").execute_in_process(
+        ensure_manifest()
+        result = build_definitions(sources=sources).resolve_job_def("refresh").execute_in_process(
             instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=run_config,
             asset_selection=selection)
         write_run_log(result)
@@ -69,8 +72,13 @@ def first_cause(error) -> str:
 
 
 def step_failures(result: ExecuteInProcessResult) -> list[StepFailure]:
+    return failures_in(result.all_events)
+
+
+def failures_in(events: Iterable[DagsterEvent]) -> list[StepFailure]:
+    """Each failed step of a run's events, with its one-line first cause and its whole trace."""
     out = []
-    for event in result.all_events:
+    for event in events:
         if event.is_step_failure:
             error = event.step_failure_data.error
             out.append(StepFailure(event.step_key, first_cause(error), error.to_string()))
@@ -97,25 +105,33 @@ def write_run_log(result: ExecuteInProcessResult) -> Path:
 
 
 def failures_to_report(result: ExecuteInProcessResult) -> list[StepFailure]:
+    return unrecorded(result.run_id, step_failures(result))
+
+
+def unrecorded(run_id: str, failures: list[StepFailure]) -> list[StepFailure]:
     """The failed steps that have not recorded their own outcome: the audit step "fails" when a blocking check
     does, and the audit and publish steps write status.json themselves; a crash before they could counts."""
     from expectations.publish import read_status
 
-    recorded = read_status(settings.serving_path()).get("last_attempt", {}).get("run_id") == result.run_id
-    return [f for f in step_failures(result) if not (recorded and f.step in ("audit", "serving__northstar"))]
+    recorded = read_status(settings.serving_path()).get("last_attempt", {}).get("run_id") == run_id
+    return [f for f in failures if not (recorded and f.step in ("audit", "serving__northstar"))]
 
 
 def record_failures(result: ExecuteInProcessResult) -> list[StepFailure]:
+    return record_run_failures(result.run_id, step_failures(result), run_log_path(result.run_id))
+
+
+def record_run_failures(run_id: str, failures: list[StepFailure], log: Path | str) -> list[StepFailure]:
     """A failed extract or dbt step says so where a blocked audit does: ``serving/status.json`` (the banner)."""
     from expectations.publish import write_status
 
-    failures = failures_to_report(result)
+    failures = unrecorded(run_id, failures)
     if failures:
         write_status(settings.serving_path(), last_attempt={
-            "run_id": result.run_id, "attempted_at": datetime.now(UTC).isoformat(), "decision": "failed",
+            "run_id": run_id, "attempted_at": datetime.now(UTC).isoformat(), "decision": "failed",
             "failed_steps": [{"step": f.step, "cause": f.cause} for f in failures],
             "blocking_failures": [f"{f.step}: {f.cause}" for f in failures],
-            "log": str(run_log_path(result.run_id)),
+            "log": str(log),
         })
     return failures
 

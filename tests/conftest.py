@@ -13,6 +13,14 @@ import pytest
 from tests.helpers import refresh
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> None:
+    """The dbt manifest the Definitions load (the setup makes it; a test run after editing a model re-parses)."""
+    from orchestration.assets.dbt import ensure_manifest
+
+    ensure_manifest()
+
+
 @pytest.fixture(scope="session")
 def small_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A NORTHSTAR_HOME with the simulated small company (sandbox + inbox), not yet refreshed."""
@@ -35,7 +43,7 @@ def refreshed_company(small_company: Path, tmp_path_factory: pytest.TempPathFact
     home = tmp_path_factory.mktemp("refreshed") / "home"
     shutil.copytree(small_company, home)
     env = os.environ | {"NORTHSTAR_HOME": str(home), "COLUMNS": "200"}
-    run = subprocess.run([sys.executable, "-m", "orchestration.cli", "refresh"], env=env, capture_output=True,
+    run = subprocess.run([sys.executable, "-m", "cli.main", "refresh"], env=env, capture_output=True,
                          text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     return home, run.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import environment
+from config.settings import environment
 
 RAW_SCHEMAS = ("raw_hubspot", "raw_jira", "raw_zendesk", "raw_hr", "raw_goals", "raw_one_on_ones", "raw_reviews",
                "raw_manual")
@@ -32,10 +32,11 @@ class RefreshOutcome:
 
 def refresh(home: Path, faults: str = "", full: bool = False, extract_only: bool = False, **env: str) -> RefreshOutcome:
     """A refresh of ``home`` as `northstar refresh [--full]` runs it; ``extract_only`` skips dbt onwards."""
+    from cli.sandbox_location import sources_for_home
     from orchestration.refresh import api_calls, landed_rows, run_refresh
 
     with northstar_env(home, **env):
-        result = run_refresh(full=full, faults=faults, extract_only=extract_only)
+        result = run_refresh(full=full, sources=sources_for_home(faults), extract_only=extract_only)
     return RefreshOutcome(result.success, landed_rows(result), api_calls(result))
 
 

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from config.settings import load_settings
 from dashboards.ui import (
     STATUS_COLOURS,
     goal_period_select,
@@ -22,7 +23,6 @@ from dashboards.ui import (
     table,
     tr,
 )
-from orchestration.settings import load_settings
 
 
 def subtree(nodes: pl.DataFrame, root_id: str) -> pl.DataFrame:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from config.settings import load_settings
 from dashboards.ui import (
     goal_period_select,
     kpi_options,
@@ -20,7 +21,6 @@ from dashboards.ui import (
     table,
     tr,
 )
-from orchestration.settings import load_settings
 
 user = page_header("page_person")
 people = query("people")

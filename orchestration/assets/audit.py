@@ -21,12 +21,12 @@ from dagster import (
     multi_asset_check,
 )
 
+from config import settings
 from expectations.audit import AuditOutcome, data_docs_index, run_audit
 from expectations.publish import PublishRefused, publish, write_status
 from expectations.report import write_reports
 from expectations.rules import Suite
 from expectations.suites import all_suites
-from orchestration import settings
 from orchestration.resources import Warehouse
 
 
@@ -73,7 +73,9 @@ def build_audit_checks():
         write_status(settings.serving_path(), last_attempt={
             "run_id": run_id, "audited_at": outcome.audited_at.isoformat(),
             "decision": "publish" if outcome.publishable else "blocked",
-            "blocking_failures": [f"{r.table_name}: {r.description_en}" for r in outcome.blocking_failures],
+            "blocking_failures": [f"{r.table_name}: {r.description_en}"
+                                  + (f" ({r.unexpected_count} rows)" if r.unexpected_count else "")
+                                  for r in outcome.blocking_failures],
             "report_html": str(html_report), "report_pdf": str(pdf_report),
             "data_docs": str(data_docs_index(settings.gx_dir())),
         })

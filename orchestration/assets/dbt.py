@@ -19,11 +19,15 @@ from dagster import AssetExecutionContext, Config, Failure
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from config.settings import PROJECT_ROOT, Settings, load_settings, logs_dir
 from orchestration.resources import Warehouse
-from orchestration.settings import PROJECT_ROOT, load_settings, logs_dir
 
 DBT_DIR = PROJECT_ROOT / "dbt_project"
-DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+# Parsing needs every var() to render; the settings' defaults do (values do not shape the manifest). The manifest
+# is made by the setup (`dagster-dbt project prepare-and-package`), and re-made on load only under `dagster dev`.
+DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR,
+                         prepare_project_cli_args=["parse", "--quiet", "--vars", json.dumps(Settings().dbt_vars())])
+DBT_PROJECT.prepare_if_dev()
 KEPT_DBT_RUNS = 10  # each build leaves ~12 MB of artifacts (compiled SQL, run_results.json, dbt.log)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # dbt colours its unit-test diffs even in run_results.json
 
@@ -145,7 +149,7 @@ def _dbt_echo(echo: bool, path: Path) -> Iterator[None]:
 
 
 def build_dbt_assets():
-    @dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT, dagster_dbt_translator=Translator(),
+    @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=Translator(),
                 name="northstar_dbt")
     def northstar_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,
                       config: DbtBuildConfig):

@@ -10,8 +10,9 @@ from dataclasses import asdict
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
+from config import settings
 from connectors.inbox import TEMPLATES, Bounds, kpi_keys_from_catalogue, process_inbox
-from orchestration import progress, settings
+from orchestration import progress
 from orchestration.resources import Inbox, SourceSystems, Warehouse
 
 API_OBJECTS = {
@@ -80,3 +81,8 @@ def extract_inbox(context: AssetExecutionContext, inbox: Inbox, warehouse: Wareh
 
 api_assets = [_api_asset(s, o, tables) for s, objs in API_OBJECTS.items() for o, tables in objs.items()]
 extract_assets = [*api_assets, extract_inbox]
+
+
+def api_assets_of(source: str) -> list:
+    """The extract assets of one API source (``extract_<source>__<object>``)."""
+    return [a for a in api_assets if a.node_def.name.startswith(f"extract_{source}__")]

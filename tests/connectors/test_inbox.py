@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from config.settings import PROJECT_ROOT
 from connectors.inbox import kpi_keys_from_catalogue, process_inbox
 from connectors.landing import RawStore
-from orchestration.settings import PROJECT_ROOT
 
 KPI_KEYS = kpi_keys_from_catalogue(PROJECT_ROOT / "dbt_project" / "seeds" / "kpi_catalogue.csv")
 ORG_UNITS = [

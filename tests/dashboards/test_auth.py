@@ -65,7 +65,7 @@ def test_a_bad_accounts_file_is_named_in_the_error(tmp_path):
 def test_the_accounts_command_adds_a_hashed_account(tmp_path, monkeypatch):
     import io
 
-    from orchestration.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("NORTHSTAR_HOME", str(tmp_path))
     monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
@@ -79,7 +79,7 @@ def test_the_accounts_command_adds_a_hashed_account(tmp_path, monkeypatch):
 def test_simulate_picks_demo_people_who_fit_their_roles(tmp_path, monkeypatch):
     from datetime import date
 
-    from orchestration.cli import _demo_accounts
+    from cli.main import _demo_accounts
     from sandbox.company import TIERS, build_company
     from sandbox.generator import write_demo_people
 

@@ -57,7 +57,7 @@ def served(dashboard_home):
     home, people, credentials = dashboard_home
     port = _free_port()
     env = os.environ | {"NORTHSTAR_HOME": str(home)}
-    server = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from config.settings import load_settings
 from expectations.suites import all_suites
-from orchestration.settings import load_settings
 
 
 def _attainment_rule():

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cli import main as cli
 from expectations.publish import publish, read_status
-from orchestration import cli
 from tests.helpers import northstar_env
 
 # defect -> (suite, expectation, column, severity)

@@ -149,7 +149,7 @@ def test_bad_records_are_quarantined_and_the_rest_lands(refreshed_company, fresh
 def test_killed_refresh_then_rerun_leaves_no_duplicate_versions(refreshed_company, fresh_company):
     clean_home, _ = refreshed_company
     env = os.environ | {"NORTHSTAR_HOME": str(fresh_company)}
-    proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "-v", "refresh"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "-v", "refresh"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # Kill it hard once some objects are landed and others are still being read.
     deadline = time.monotonic() + 120
@@ -180,7 +180,7 @@ def test_killed_refresh_then_rerun_leaves_no_duplicate_versions(refreshed_compan
 
 def test_cli_simulates_the_next_day(refreshed_copy):
     env = os.environ | {"NORTHSTAR_HOME": str(refreshed_copy), "COLUMNS": "200"}
-    sim = subprocess.run([sys.executable, "-m", "orchestration.cli", "simulate", "--next-day"], env=env,
+    sim = subprocess.run([sys.executable, "-m", "cli.main", "simulate", "--next-day"], env=env,
                          capture_output=True, text=True, check=True)
     assert "Sandbox clock: 2026-12-01" in sim.stdout and "inbox.hr_2026-12-01.xlsx" in sim.stdout
     assert (refreshed_copy / "inbox" / "hr_2026-12-01.xlsx").exists()

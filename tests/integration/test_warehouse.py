@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from orchestration.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT
 from tests.helpers import refresh
 
 TZ = ZoneInfo("Asia/Shanghai")

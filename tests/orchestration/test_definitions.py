@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dagster import AssetKey
 
+from config.settings import load_settings
 from orchestration.definitions import build_definitions
-from orchestration.settings import load_settings
 
 
 def test_definitions_wire_raw_tables_into_the_dbt_models():

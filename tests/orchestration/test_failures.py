@@ -37,7 +37,7 @@ def test_a_refresh_with_unreachable_sources_ends_in_seconds_with_one_cause_line_
     port = closed_port()
     env = os.environ | {"NORTHSTAR_HOME": str(tmp_path / "home"), "COLUMNS": "80"} | unreachable_sources(port)
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "orchestration.cli", "refresh"], env=env, capture_output=True,
+    run = subprocess.run([sys.executable, "-m", "cli.main", "refresh"], env=env, capture_output=True,
                          text=True, timeout=300)
     seconds = time.monotonic() - started
     out = run.stdout + run.stderr
@@ -94,7 +94,7 @@ def test_a_second_refresh_on_the_same_folder_exits_at_once_naming_the_holder(tmp
         assert holder.stdout.readline().strip() == "held"
         env = os.environ | {"NORTHSTAR_HOME": str(home)}
         started = time.monotonic()
-        run = subprocess.run([sys.executable, "-m", "orchestration.cli", "refresh"], env=env, capture_output=True,
+        run = subprocess.run([sys.executable, "-m", "cli.main", "refresh"], env=env, capture_output=True,
                              text=True, timeout=120)
         assert run.returncode == 2
         assert f"another refresh (pid {holder.pid}, started " in run.stdout and f"holds {home}" in run.stdout
@@ -189,8 +189,8 @@ def test_files_under_the_data_folder_are_the_owners_alone(refreshed_company):
 
 
 def test_serve_off_loopback_warns_and_never_prints_passwords(tmp_path, monkeypatch, capsys):
+    from cli import main as cli
     from dashboards.auth import create_demo_accounts
-    from orchestration import cli
 
     home = tmp_path / "home"
     (home / "sandbox").mkdir(parents=True)
@@ -214,10 +214,9 @@ def test_a_dbt_failure_ends_the_refresh_with_the_failing_model_and_its_cause(ref
     home = refreshed_copy
     serving = home / "serving" / "northstar.duckdb"
     before = serving.read_bytes()
-    # a mistyped setting: every model converting vendor times to the company zone fails in dbt
-    env = os.environ | {"NORTHSTAR_HOME": str(home), "NORTHSTAR_TIMEZONE": "Asia/Shanghia",
-                        "NORTHSTAR_JIRA_TIMEZONE": "Asia/Shanghai"}
-    run = subprocess.run([sys.executable, "-m", "orchestration.cli", "refresh"], env=env, capture_output=True,
+    # a mistyped setting dbt reads: a stray quote in the Jira story-points field breaks the Jira staging model
+    env = os.environ | {"NORTHSTAR_HOME": str(home), "NORTHSTAR_JIRA_STORY_POINTS_FIELD": "customfield_10016'"}
+    run = subprocess.run([sys.executable, "-m", "cli.main", "refresh"], env=env, capture_output=True,
                          text=True, timeout=600)
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
@@ -229,3 +228,14 @@ def test_a_dbt_failure_ends_the_refresh_with_the_failing_model_and_its_cause(ref
     status = json.loads((home / "serving" / "status.json").read_text())["last_attempt"]
     assert status["decision"] == "failed" and status["failed_steps"][0]["step"] == "northstar_dbt"
     assert serving.read_bytes() == before
+
+
+def test_a_mistyped_time_zone_fails_at_once_naming_the_setting(refreshed_copy):
+    env = os.environ | {"NORTHSTAR_HOME": str(refreshed_copy), "NORTHSTAR_TIMEZONE": "Asia/Shanghia"}
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "cli.main", "refresh"], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 2 and time.monotonic() - started < 60
+    assert "setting timezone = 'Asia/Shanghia' (northstar.toml or NORTHSTAR_TIMEZONE) is not a known time zone" in (
+        run.stdout + run.stderr)
+    assert "Traceback" not in run.stdout + run.stderr

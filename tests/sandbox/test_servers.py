@@ -102,7 +102,7 @@ def test_fault_switches_parse_and_fire(small_company):
 
 def test_the_servers_run_in_a_process_of_their_own_until_their_input_closes(small_company):
     """What the benchmark uses, so that the pipeline's peak memory does not include every simulated record."""
-    from orchestration.bench import _peak_rss_mb, sandbox_process
+    from cli.bench import _peak_rss_mb, sandbox_process
 
     with sandbox_process(small_company / "sandbox") as (process, own_urls):
         owners = requests.get(own_urls["hubspot"] + "/crm/v3/owners", headers=HUBSPOT)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from orchestration import settings
+from config import settings
 
 
 @dataclass
@@ -59,7 +59,7 @@ def _peak_rss_mb(pid: int) -> float:
 @contextmanager
 def sandbox_process(sandbox: Path) -> Iterator[tuple[subprocess.Popen, dict[str, str]]]:
     """The sandbox's API servers in a child process, and the URLs they listen on."""
-    from orchestration.settings import PROJECT_ROOT
+    from config.settings import PROJECT_ROOT
 
     process = subprocess.Popen([sys.executable, "-m", "sandbox.servers", str(sandbox)], cwd=PROJECT_ROOT,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

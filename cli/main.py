@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from orchestration import settings
+from config import settings
 
 console = Console(stderr=False)
 
@@ -63,6 +63,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from cli.sandbox_location import sources_for_home
     from orchestration import progress
     from orchestration.refresh import failures_to_report, landed_rows, published, run_log_path, run_refresh
 
@@ -79,7 +80,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
         progress.set_reporter(report)
         try:
-            result = run_refresh(full=args.full, faults=args.faults or "", verbose=args.verbose,
+            result = run_refresh(full=args.full, sources=sources_for_home(args.faults or ""), verbose=args.verbose,
                                  instance=_instance())
         finally:
             progress.set_reporter(None)
@@ -90,7 +91,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         table.add_row(name, f"{n:,}")
     console.print(table)
     console.print(f"Landed {sum(counts.values()):,} rows in {len(counts)} raw tables.")
-    checks = result.get_asset_check_evaluations()
+    evaluations = result.get_asset_check_evaluations()
+    checks = [c for c in evaluations if c.check_name != "freshness"]  # the audit's
+    for stale in (c for c in evaluations if c.check_name == "freshness" and not c.passed):
+        console.print("[yellow]stale[/yellow] ", end="")
+        console.print(stale.description or "/".join(stale.asset_key.path), markup=False, highlight=False,
+                      soft_wrap=True)
     failed = [c for c in checks if not c.passed]
     for check in failed:
         colour = "red" if check.severity.value == "ERROR" else "yellow"
@@ -158,7 +164,7 @@ def print_audit(outcome) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from orchestration.bench import run_bench, save
+    from cli.bench import run_bench, save
 
     if args.pages:
         return _bench_pages()
@@ -217,6 +223,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def ui_command(port: int, address: str, simulated: bool) -> list[str]:
+    """`dagster dev` on this checkout's code location: the simulated company's wiring for a simulated data
+    folder, else the production one (``[tool.dagster]`` in pyproject.toml)."""
+    module = "cli.sandbox_location" if simulated else "orchestration.definitions"
+    dagster = str(Path(sys.executable).parent / "dagster")
+    return [dagster, "dev", "-m", module, "-h", address, "-p", str(port)]
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from cli.sandbox_location import is_simulated
+    from orchestration.assets.dbt import ensure_manifest
+    from orchestration.instance import dagster_home
+
+    port = args.port or settings.load_settings().ui.port
+    if not _is_loopback(args.address):
+        console.print(f"[yellow]warning:[/yellow] the Dagster UI on {args.address} has no sign-in: anyone who reaches "
+                      "it can start runs and read run logs; keep it on loopback or behind an authenticating proxy",
+                      soft_wrap=True)
+    ensure_manifest()  # the code location loads a prepared manifest; `dagster dev` re-parses on load as well
+    simulated = is_simulated()
+    console.print(f"Dagster UI: [bold]http://{args.address}:{port}[/bold] · instance {dagster_home()} · "
+                  f"{'the simulated company' if simulated else 'sources from NORTHSTAR_*_URL'} · schedules and "
+                  "sensors run while this runs (Ctrl-C stops)")
+    env = {**os.environ, "NORTHSTAR_HOME": str(settings.northstar_home()), "DAGSTER_HOME": str(dagster_home()),
+           # this environment's dbt and dagster, whether or not the virtualenv is activated
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    sys.stdout.flush()
+    command = ui_command(port, args.address, simulated)
+    os.chdir(settings.PROJECT_ROOT)
+    os.execve(command[0], command, env)  # signals (Ctrl-C, SIGTERM) reach dagster dev itself
+    return 0  # not reached
+
+
 def _is_loopback(address: str) -> bool:
     import ipaddress
 
@@ -264,12 +303,9 @@ def _bench_pages() -> int:
 
 
 def _instance():
-    from dagster import DagsterInstance
-    from dagster._core.instance.ref import InstanceRef
+    from orchestration.instance import instance
 
-    path = settings.northstar_home() / "dagster"
-    path.mkdir(parents=True, exist_ok=True)
-    return DagsterInstance.from_ref(InstanceRef.from_dir(str(path)))
+    return instance()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -302,6 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="default: [dashboards] port in northstar.toml")
     serve.add_argument("--address", default="127.0.0.1", help="interface to listen on (default loopback only)")
     serve.set_defaults(func=cmd_serve)
+    ui = sub.add_parser("ui", help="the Dagster UI with its daemon: asset graph, runs, schedules, sensors, checks")
+    ui.add_argument("--port", type=int, help="default: [ui] port in northstar.toml")
+    ui.add_argument("--address", default="127.0.0.1", help="interface to listen on (default loopback only)")
+    ui.set_defaults(func=cmd_ui)
     acc = sub.add_parser("accounts", help="dashboard sign-in accounts: list, or add one (password prompted)")
     acc.add_argument("action", choices=["list", "add"])
     acc.add_argument("username", nargs="?")

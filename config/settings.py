@@ -52,6 +52,48 @@ class DashboardSettings:
 
 
 @dataclass(frozen=True)
+class UiSettings:
+    port: int = 3000                    # `northstar ui`: the Dagster webserver (loopback unless --address)
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    timezone: str = ""                  # "" = the company's time zone (``timezone`` above)
+    daily_refresh: str = "0 6 * * *"    # cron: every source and everything downstream, before office hours
+    ticket_desk: str = "15 * * * *"     # cron: Zendesk (tickets change by the hour) and only what depends on it
+    period_close: str = "0 7 2 * *"     # cron: freeze the month that ended (the 2nd, after its last day's data)
+    freshness_checks: str = "40 * * * *"  # cron: evaluate every source's freshness check
+    inbox_poll_seconds: int = 30        # how often the inbox sensor looks for new files
+    freshness_poll_seconds: int = 300   # how often the freshness alert sensor looks for newly stale sources
+    wait_for_manual_refresh_minutes: float = 120.0  # a scheduled run waits this long for a manual refresh to end
+
+
+@dataclass(frozen=True)
+class FreshnessSettings:
+    # The longest a source may go without a successful load before its freshness check fails.
+    hubspot_hours: float = 26.0
+    jira_hours: float = 26.0
+    zendesk_hours: float = 2.0
+    hr_hours: float = 192.0             # the HR export arrives weekly: 8 days
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    dagster_url: str = "http://127.0.0.1:3000"  # links to runs in alerts
+    report_url: str = ""                # where the auditor report is served; "" = the file path
+    smtp_host: str = ""                 # "" = no e-mail
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_sender: str = ""
+    smtp_recipients: tuple[str, ...] = ()
+    smtp_username: str = ""             # the password comes from NORTHSTAR_SMTP_PASSWORD, never from this file
+    # webhooks as "kind:ENV_VAR" (kind: feishu, lark, dingtalk, wecom, slack); the URL, which carries the
+    # channel's token, is read from the environment variable
+    webhooks: tuple[str, ...] = ()
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: str = "Asia/Shanghai"
     attainment_cap: float = 1.5
@@ -73,16 +115,27 @@ class Settings:
     http: HttpSettings = HttpSettings()
     inbox: InboxSettings = InboxSettings()
     dashboards: DashboardSettings = DashboardSettings()
+    ui: UiSettings = UiSettings()
+    schedules: ScheduleSettings = ScheduleSettings()
+    freshness: FreshnessSettings = FreshnessSettings()
+    alerts: AlertSettings = AlertSettings()
+
+    @property
+    def schedule_timezone(self) -> str:
+        return self.schedules.timezone or self.timezone
 
     def dbt_vars(self) -> dict[str, object]:
         """The settings dbt models read with ``var()``."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NESTED}
 
 
-NESTED = {"http": HttpSettings, "inbox": InboxSettings, "dashboards": DashboardSettings}
+NESTED = {"http": HttpSettings, "inbox": InboxSettings, "dashboards": DashboardSettings, "ui": UiSettings,
+          "schedules": ScheduleSettings, "freshness": FreshnessSettings, "alerts": AlertSettings}
 
 
 def _coerce(value: str, like: object) -> object:
+    if isinstance(like, tuple):  # a list: comma-separated in the environment
+        return tuple(item.strip() for item in value.split(",") if item.strip())
     if isinstance(like, bool):
         return value.lower() in {"1", "true", "yes"}
     return type(like)(value)
@@ -104,6 +157,8 @@ def load_settings() -> Settings:
             env = os.environ.get(f"NORTHSTAR_{name.upper()}_{f.name.upper()}")
             if env is not None:
                 section_raw[f.name] = _coerce(env, getattr(section_defaults, f.name))
+            elif isinstance(section_raw.get(f.name), list):
+                section_raw[f.name] = tuple(section_raw[f.name])
         sections[name] = cls(**section_raw)
     defaults = Settings()
     for f in fields(Settings):
@@ -112,7 +167,24 @@ def load_settings() -> Settings:
         env = os.environ.get(f"NORTHSTAR_{f.name.upper()}")
         if env is not None:
             raw[f.name] = _coerce(env, getattr(defaults, f.name))
-    return Settings(**raw, **sections)
+    loaded = Settings(**raw, **sections)
+    _check_time_zones(loaded)
+    return loaded
+
+
+def _check_time_zones(loaded: Settings) -> None:
+    """A mistyped zone fails here, naming the setting, not later as a dbt or Dagster error."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    for name, zone in (("timezone", loaded.timezone), ("schedules.timezone", loaded.schedules.timezone)):
+        if not zone:
+            continue
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            variable = "NORTHSTAR_" + name.upper().replace(".", "_")
+            raise ValueError(f"setting {name} = {zone!r} (northstar.toml or {variable}) is not a known time zone, "
+                             "e.g. Asia/Shanghai") from None
 
 
 def northstar_home() -> Path:

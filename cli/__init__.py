@@ -1,0 +1,1 @@
+"""The `northstar` command: on top of orchestration, dashboards and the sandbox."""
