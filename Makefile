@@ -17,6 +17,8 @@ $(UV):
 
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --python $(PYTHON)
+	# the dbt manifest the Dagster code location loads (dagster-dbt's documented prepare step)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/dagster-dbt project prepare-and-package --file orchestration/assets/dbt.py
 	touch $@
 
 setup: $(VENV)/.synced

@@ -223,6 +223,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from orchestration.backup import backup
+
+    result = backup(Path(args.to).resolve() if args.to else None, keep=args.keep)
+    console.print(f"Backup {result.folder}: {result.tables} tables, {result.rows:,} rows (raw, its cursors and load "
+                  f"log, the period closes) and the settings; {len(result.removed)} older copies removed",
+                  soft_wrap=True)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Rebuild this data folder's raw layer from a backup, then build, audit and publish from it."""
+    from orchestration.backup import restore
+    from orchestration.refresh import published, run_refresh
+
+    counts = restore(Path(args.folder).resolve())
+    console.print(f"Restored {sum(counts.values()):,} rows in {len(counts)} tables into {settings.warehouse_path()}")
+    result = run_refresh(build_only=True, instance=_instance())
+    if not published(result):
+        console.print("[red]the build from the restored raw layer did not publish[/red]: see `northstar refresh`")
+        return 1
+    console.print(f"Built and published from the backup: {settings.serving_path()}")
+    return 0
+
+
 def ui_command(port: int, address: str, simulated: bool) -> list[str]:
     """`dagster dev` on this checkout's code location: the simulated company's wiring for a simulated data
     folder, else the production one (``[tool.dagster]`` in pyproject.toml)."""
@@ -338,6 +363,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="default: [dashboards] port in northstar.toml")
     serve.add_argument("--address", default="127.0.0.1", help="interface to listen on (default loopback only)")
     serve.set_defaults(func=cmd_serve)
+    bak = sub.add_parser("backup", help="copy raw (with cursors and load log) and the settings to a backup folder")
+    bak.add_argument("--to", help="the folder backups go to (default: [backup] folder, else $NORTHSTAR_HOME/backups)")
+    bak.add_argument("--keep", type=int, help="newest copies kept (default: [backup] keep)")
+    bak.set_defaults(func=cmd_backup)
+    res = sub.add_parser("restore", help="rebuild an empty data folder from a backup, then build and publish")
+    res.add_argument("folder", help="one backup: <backup folder>/<UTC time>")
+    res.set_defaults(func=cmd_restore)
     ui = sub.add_parser("ui", help="the Dagster UI with its daemon: asset graph, runs, schedules, sensors, checks")
     ui.add_argument("--port", type=int, help="default: [ui] port in northstar.toml")
     ui.add_argument("--address", default="127.0.0.1", help="interface to listen on (default loopback only)")
@@ -364,11 +396,12 @@ def main(argv: list[str] | None = None) -> int:
         # run's log file
         for handler in logging.getLogger().handlers:
             handler.setLevel(logging.ERROR)
+    from orchestration.backup import BackupError
     from orchestration.lock import RefreshLocked
 
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, RefreshLocked) as exc:
+    except (FileNotFoundError, ValueError, RefreshLocked, BackupError) as exc:
         console.print("[red]error:[/red] ", end="")
         console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return 2

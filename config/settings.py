@@ -52,6 +52,12 @@ class DashboardSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    folder: str = ""                    # "" = <data folder>/backups; better another disk
+    keep: int = 7                       # newest copies kept
+
+
+@dataclass(frozen=True)
 class UiSettings:
     port: int = 3000                    # `northstar ui`: the Dagster webserver (loopback unless --address)
 
@@ -63,6 +69,7 @@ class ScheduleSettings:
     ticket_desk: str = "15 * * * *"     # cron: Zendesk (tickets change by the hour) and only what depends on it
     period_close: str = "0 7 2 * *"     # cron: freeze the month that ended (the 2nd, after its last day's data)
     freshness_checks: str = "40 * * * *"  # cron: evaluate every source's freshness check
+    backup: str = "30 5 * * *"          # cron: copy raw, its cursors and load log, and the settings
     inbox_poll_seconds: int = 30        # how often the inbox sensor looks for new files
     freshness_poll_seconds: int = 300   # how often the freshness alert sensor looks for newly stale sources
     wait_for_manual_refresh_minutes: float = 120.0  # a scheduled run waits this long for a manual refresh to end
@@ -116,6 +123,7 @@ class Settings:
     inbox: InboxSettings = InboxSettings()
     dashboards: DashboardSettings = DashboardSettings()
     ui: UiSettings = UiSettings()
+    backup: BackupSettings = BackupSettings()
     schedules: ScheduleSettings = ScheduleSettings()
     freshness: FreshnessSettings = FreshnessSettings()
     alerts: AlertSettings = AlertSettings()
@@ -130,7 +138,8 @@ class Settings:
 
 
 NESTED = {"http": HttpSettings, "inbox": InboxSettings, "dashboards": DashboardSettings, "ui": UiSettings,
-          "schedules": ScheduleSettings, "freshness": FreshnessSettings, "alerts": AlertSettings}
+          "backup": BackupSettings, "schedules": ScheduleSettings, "freshness": FreshnessSettings,
+          "alerts": AlertSettings}
 
 
 def _coerce(value: str, like: object) -> object:

@@ -447,6 +447,20 @@ def pipeline_loads(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
            order by source, object""").pl()
 
 
+def source_freshness(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
+    """Each source object's last successful load in the published load log against its allowed lag
+    (``[freshness]``; the same rule as the Dagster freshness checks)."""
+    from config.settings import load_settings
+    from expectations.freshness import freshness
+
+    del user  # operational metadata
+    rows = freshness(con, "pipeline", load_settings().freshness)
+    return pl.DataFrame([{"source": r.source, "object": r.object, "last_load": r.last_loaded_at,
+                          "lag_hours": r.lag_hours, "allowed_lag": r.max_lag_hours, "fresh": r.fresh} for r in rows],
+                        schema={"source": pl.Utf8, "object": pl.Utf8, "last_load": pl.Datetime("us", "UTC"),
+                                "lag_hours": pl.Float64, "allowed_lag": pl.Float64, "fresh": pl.Boolean})
+
+
 def inbox_files(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
     """Inbox files and what became of them. A rejection reason quotes cells of HR, review and manual files (a
     PIP note, a salary): HR reads it whole; every other role sees its first line, "<file> rejected (N problem(s))"

@@ -68,6 +68,15 @@ def status(path: Path | None = None) -> dict:
         return {}
 
 
+def runs(path: Path | None = None) -> list[dict]:
+    """``serving/runs.json``: the newest runs first (trigger, outcome, seconds per step, rows, first cause)."""
+    runs_file = (path or serving_file()).with_name("runs.json")
+    try:
+        return list(reversed(json.loads(runs_file.read_text())))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return []
+
+
 def stale_notice(path: Path | None = None) -> dict | None:
     """When the last refresh attempt failed or was blocked after the data being served was published: what and why."""
     current = status(path)

@@ -14,7 +14,12 @@ from orchestration.assets.freshness import freshness_checks
 from orchestration.jobs import build_jobs
 from orchestration.resources import resources_from_env
 from orchestration.schedules import build_schedules
-from orchestration.sensors import alert_on_run_failure, build_freshness_sensor, build_inbox_sensor
+from orchestration.sensors import (
+    alert_on_run_failure,
+    build_freshness_sensor,
+    build_inbox_sensor,
+    record_run_history,
+)
 
 
 def build_definitions(sources: dg.ConfigurableResource | None = None, lock_wait_seconds: float = 0.0
@@ -32,6 +37,7 @@ def build_definitions(sources: dg.ConfigurableResource | None = None, lock_wait_
         jobs=list(jobs.values()),
         schedules=build_schedules(config, jobs),
         sensors=[build_inbox_sensor(config.schedules.inbox_poll_seconds, jobs["inbox"]), alert_on_run_failure,
+                 record_run_history,
                  build_freshness_sensor(config.schedules.freshness_poll_seconds)],
         resources={**resources, "dbt": dbt_resource()},
         # DuckDB allows one writer: steps run in one process, one after another.

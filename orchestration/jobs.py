@@ -1,10 +1,9 @@
 """Jobs: what each kind of run materialises. A job that rebuilds part of the warehouse still runs the whole
 audit (the publish gate judges the warehouse, not the part) and publishes."""
 
-from __future__ import annotations
+from dagster import AssetChecksDefinition, AssetSelection, OpExecutionContext, define_asset_job, job, op
 
-from dagster import AssetChecksDefinition, AssetSelection, define_asset_job
-
+from config import settings
 from orchestration.assets.extract import api_assets_of, extract_inbox
 
 
@@ -24,4 +23,21 @@ def build_jobs(audit: AssetChecksDefinition, freshness: list[AssetChecksDefiniti
         "freshness": define_asset_job(
             "freshness", selection=AssetSelection.checks(*freshness),
             description="Every source's freshness check, on its own."),
+        "backup": backup_job,
     }
+
+
+@op(name="backup_raw")
+def backup_raw(context: OpExecutionContext) -> None:
+    """Raw, its cursors and load log, and the settings, copied from one snapshot (see orchestration/backup.py)."""
+    from orchestration.backup import backup
+
+    wait = settings.load_settings().schedules.wait_for_manual_refresh_minutes * 60
+    result = backup(wait_seconds=wait)
+    context.log.info(f"backup {result.folder}: {result.tables} tables, {result.rows:,} rows; "
+                     f"{len(result.removed)} older copies removed")
+
+
+@job(name="backup", description="Copy raw (with its cursors and load log) and the settings; keep the newest N.")
+def backup_job() -> None:
+    backup_raw()

@@ -27,8 +27,10 @@ class StepFailure:
 
 
 def run_refresh(*, full: bool = False, sources: ConfigurableResource | None = None, verbose: bool = False,
-                extract_only: bool = False, instance: DagsterInstance | None = None) -> ExecuteInProcessResult:
-    """The `refresh` job: extract, dbt build, audit, publish. ``full`` re-reads sources and rebuilds models.
+                extract_only: bool = False, build_only: bool = False,
+                instance: DagsterInstance | None = None) -> ExecuteInProcessResult:
+    """The `refresh` job: extract, dbt build, audit, publish. ``full`` re-reads sources and rebuilds models;
+    ``extract_only`` stops after landing raw, ``build_only`` starts from raw as it is.
 
     Holds the data folder's refresh lock (``RefreshLocked`` at once if another refresh holds it). A failed
     step is recorded in ``serving/status.json`` (the dashboards' red banner) and its trace in the run's log.
@@ -36,6 +38,7 @@ def run_refresh(*, full: bool = False, sources: ConfigurableResource | None = No
     from orchestration.assets.dbt import ensure_manifest
     from orchestration.assets.extract import extract_assets
     from orchestration.definitions import build_definitions
+    from orchestration.history import record_run, run_record
 
     settings.owner_only_files()
     with refresh_lock(settings.northstar_home()):
@@ -44,16 +47,21 @@ def run_refresh(*, full: bool = False, sources: ConfigurableResource | None = No
         # the console logger stays quiet unless -v: progress and the summary are the CLI's, traces go to the log file
         run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}}}
         selection: list[AssetKey] | None = None
+        extracted = [key for assets in extract_assets for key in assets.keys]
         if extract_only:
-            selection = [key for assets in extract_assets for key in assets.keys]
+            selection = extracted
         else:
             run_config["ops"] = {"northstar_dbt": {"config": {"full_refresh": full, "echo": verbose}}}
         ensure_manifest()
-        result = build_definitions(sources=sources).resolve_job_def("refresh").execute_in_process(
-            instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=run_config,
-            asset_selection=selection)
+        instance = instance or DagsterInstance.ephemeral()
+        definitions = build_definitions(sources=sources)
+        if build_only:  # from raw as it is (a restored backup): dbt, audit, publish; no source is read
+            selection = [key for key in definitions.resolve_asset_graph().get_all_asset_keys() if key not in extracted]
+        result = definitions.resolve_job_def("refresh").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config, asset_selection=selection)
         write_run_log(result)
         record_failures(result)
+        record_run(run_record(result.run_id, "refresh", result.dagster_run.tags, instance.all_logs(result.run_id)))
     return result
 
 

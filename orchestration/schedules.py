@@ -24,6 +24,8 @@ def build_schedules(settings: Settings, jobs: dict[str, object]
         schedule("freshness_checks", "freshness", times.freshness_checks,
                  "Evaluate every source's freshness check, whether or not a refresh got that far."),
     ]
+    schedules.append(schedule("backup_daily", "backup", times.backup,
+                              "Copy raw (with its cursors and load log) and the settings; keep the newest N."))
     if "period_close" in jobs:
         schedules.append(schedule("period_close_monthly", "period_close", times.period_close,
                                   "Freeze the KPI values and goal statuses of the month that ended."))

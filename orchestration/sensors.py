@@ -10,13 +10,16 @@ from pathlib import Path
 import duckdb
 from dagster import (
     DagsterEventType,
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
+    RunStatusSensorContext,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     run_failure_sensor,
+    run_status_sensor,
     sensor,
 )
 
@@ -24,8 +27,10 @@ from config import settings
 from expectations.freshness import freshness
 from expectations.publish import read_status
 from orchestration.alerts import Alert, run_failure_alert, send
+from orchestration.history import record_run, run_record
 from orchestration.refresh import failures_in, record_run_failures
 
+HISTORY_JOBS = {"refresh", "ticket_desk", "inbox", "period_close"}  # the hourly freshness checks would drown them
 INBOX_SKIP_SUFFIXES = (".partial", ".tmp", ".crdownload")  # files still being written
 
 
@@ -79,11 +84,22 @@ def alert_on_run_failure(context: RunFailureSensorContext):
     records = context.instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
     failures = failures_in(r.dagster_event for r in records if r.dagster_event is not None)
     record_run_failures(run.run_id, failures, f"Dagster run {run.run_id}")  # the dashboards' banner
+    if run.job_name in HISTORY_JOBS:
+        record_run(run_record(run.run_id, run.job_name, run.tags, context.instance.all_logs(run.run_id)))
     alert = run_failure_alert(run.run_id, run.job_name, [(f.step, f.cause) for f in failures],
                               read_status(settings.serving_path()))
     for delivery in send(alert):
         log = context.log.info if delivery.ok else context.log.warning
         log(f"alert to {delivery.channel}: {'sent' if delivery.ok else 'not sent'} ({delivery.detail})")
+
+
+@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, name="record_run_history",
+                   default_status=DefaultSensorStatus.RUNNING,
+                   description="Each finished run's trigger, time per step and rows landed, for the pipeline page.")
+def record_run_history(context: RunStatusSensorContext):
+    run = context.dagster_run
+    if run.job_name in HISTORY_JOBS:
+        record_run(run_record(run.run_id, run.job_name, run.tags, context.instance.all_logs(run.run_id)))
 
 
 def build_freshness_sensor(poll_seconds: int):

@@ -1,4 +1,4 @@
-"""Pipeline status: last load per source object, rows landed, hours since, failures; inbox files; last attempt."""
+"""Pipeline status: the last attempt, recent runs, freshness per source, last load per source object, inbox files."""
 
 from __future__ import annotations
 
@@ -18,6 +18,32 @@ if attempt:
     st.markdown(f"**{tr('last_attempt')}**: {when(attempted)} · {tr(decision) if decision else '–'}")
     for failure in attempt.get("blocking_failures") or []:
         st.markdown(f"- 🔴 {md(failure)}")
+
+st.subheader(tr("recent_runs"))
+runs = serving.runs()
+if not runs:
+    st.info(tr("no_runs_yet"))
+else:
+    history = pl.DataFrame([{
+        "started_at": r.get("started_at"), "trigger": r.get("trigger"), "job": r.get("job"),
+        "outcome": tr(r.get("outcome", "")) if r.get("outcome") else "", "seconds": r.get("seconds"),
+        "steps": " · ".join(f"{step} {secs:g}" for step, secs in (r.get("step_seconds") or {}).items()),
+        "rows_landed": r.get("rows_landed"), "first_cause": r.get("first_cause") or ""} for r in runs],
+        schema={"started_at": pl.Utf8, "trigger": pl.Utf8, "job": pl.Utf8, "outcome": pl.Utf8, "seconds": pl.Float64,
+                "steps": pl.Utf8, "rows_landed": pl.Int64, "first_cause": pl.Utf8})
+    table(history, "pipeline-runs", localise(history, {c: c for c in history.columns}, dates=()))
+
+st.subheader(tr("source_freshness"))
+fresh = query("source_freshness")
+shown = fresh.with_columns(pl.when(pl.col("fresh")).then(pl.lit(tr("fresh"))).otherwise(pl.lit(tr("stale")))
+                           .alias("fresh"))
+table(fresh, "source-freshness", localise(shown, {"source": "source", "object": "object", "last_load": "last_load",
+                                                  "lag_hours": "lag_hours", "allowed_lag": "allowed_lag",
+                                                  "fresh": "status"}, dates=()))
+for row in fresh.filter(~pl.col("fresh")).iter_rows(named=True):
+    when_loaded = when(row["last_load"]) if row["last_load"] else tr("never")
+    st.warning(md(f"{row['source']}.{row['object']}: {tr('stale')} · {when_loaded} · "
+                  f"{tr('allowed_lag')} {row['allowed_lag']:g}"))
 
 st.subheader(tr("api_loads"))
 loads = query("pipeline_loads")

@@ -191,7 +191,8 @@ def test_cross_analysis_calibration_quality_pipeline(home):
     assert at.metric[1].value == str(checks)
     at = open_page(at, "pages/pipeline_status.py")
     objects = serving_rows(path, "select count(distinct (source, object)) from pipeline.loads")[0][0]
-    assert len(frames(at)[0]) == objects
+    [loads] = [frame for frame in frames(at) if "API calls" in frame.columns]
+    assert len(loads) == objects
 
 
 def test_chinese_labels_and_formats(home):
@@ -269,6 +270,34 @@ def test_pipeline_status_says_which_inbox_templates_have_no_file_yet(home, tmp_p
     templates = {row["Template"]: row for row in shown.to_dict("records")}
     assert templates["manual_"]["Last file"] == "no file yet"
     assert templates["hr_"]["Last file"].startswith("hr_") and templates["reviews_"]["Last file"] != "no file yet"
+
+
+def test_pipeline_status_shows_recent_runs_and_each_sources_freshness(home, tmp_path, monkeypatch):
+    """Issue 12 item 8 and 5: the last runs (trigger, outcome, seconds per step, rows, first cause) and a stale
+    source named with its allowed lag."""
+    path, people, _ = home
+    copy = tmp_path / "home"
+    shutil.copytree(path, copy)
+    runs = json.loads((copy / "serving" / "runs.json").read_text())
+    assert runs and runs[-1]["job"] == "refresh" and runs[-1]["outcome"] == "succeeded"
+    runs.append({"run_id": "f" * 36, "job": "ticket_desk", "trigger": "schedule ticket_desk_hourly",
+                 "outcome": "failed", "started_at": "2099-01-01T00:00:00+00:00", "seconds": 3.2,
+                 "step_seconds": {"extract zendesk": 3.1}, "rows_landed": 0,
+                 "first_cause": "extract_zendesk__tickets: zendesk.tickets: connection refused"})
+    (copy / "serving" / "runs.json").write_text(json.dumps(runs))
+    with duckdb.connect(str(copy / "serving" / "northstar.duckdb")) as con:
+        con.execute("update pipeline.loads set finished_at = finished_at - interval 3 day where source = 'zendesk'")
+    monkeypatch.setenv("NORTHSTAR_HOME", str(copy))
+    at = open_page(app_as(user_for("employee", people)), "pages/pipeline_status.py")
+    [history] = [df for df in frames(at) if "Started by" in df.columns]
+    newest = history.to_dict("records")[0]
+    assert newest["Started by"] == "schedule ticket_desk_hourly" and newest["Outcome"] == "failed"
+    assert newest["First cause"] == "extract_zendesk__tickets: zendesk.tickets: connection refused"
+    assert any(row["Started by"] == "manual" and "dbt" in row["Seconds per step"] for row in history.to_dict("records"))
+    [freshness] = [df for df in frames(at) if "Allowed lag (hours)" in df.columns]
+    status = {(r["Source"], r["Object"]): r["Status"] for r in freshness.to_dict("records")}
+    assert status[("zendesk", "tickets")] == "stale" and status[("hubspot", "deals")] == "fresh"
+    assert any("zendesk.tickets: stale" in w.value.replace("\\", "") for w in at.warning)
 
 
 def test_the_goal_map_reads_the_roll_up_and_marks_units_with_many_people_off_track(home):

@@ -41,8 +41,8 @@ placed as (
 
 own_units as (
     select period, owner_id as unit_id, count(*) as own_goals,
-           sum(weight * attainment) filter (where attainment is not null)
-               / nullif(sum(weight) filter (where attainment is not null), 0) as own_attainment,
+           round(sum(weight * attainment) filter (where attainment is not null)
+               / nullif(sum(weight) filter (where attainment is not null), 0), 9) as own_attainment,
            min(rank) as own_rank
     from goals
     where owner_type = 'org_unit' and goal_type in ('objective', 'kpi')
@@ -104,8 +104,8 @@ persons as (
         owner_id as subject_id,
         period,
         count(*) as own_goals,
-        sum(weight * attainment) filter (where attainment is not null)
-            / nullif(sum(weight) filter (where attainment is not null), 0) as own_attainment,
+        round(sum(weight * attainment) filter (where attainment is not null)
+            / nullif(sum(weight) filter (where attainment is not null), 0), 9) as own_attainment,  -- same bits each build
         (select status from severity where rank = min(measured.rank)) as own_status,
         count(*) as goals_beneath,
         count(*) filter (where status in ('on_track', 'achieved')) as goals_on_track,

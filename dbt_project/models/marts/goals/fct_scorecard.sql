@@ -24,8 +24,9 @@ scores as (
         max(as_of_date) as scored_on,
         max(employed_days) as employed_days,
         max(period_days) as period_days,
-        sum(weight * least(attainment, {{ var('attainment_cap') }})) filter (where attainment is not null)
-            / nullif(sum(weight) filter (where attainment is not null), 0) as weighted_score
+        -- rounded: a parallel sum's last bits vary between builds, and the force ranking must not
+        round(sum(weight * least(attainment, {{ var('attainment_cap') }})) filter (where attainment is not null)
+            / nullif(sum(weight) filter (where attainment is not null), 0), 9) as weighted_score
     from latest
     group by employee_id, period
 ),
