@@ -223,6 +223,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_close(args: argparse.Namespace) -> int:
+    from orchestration.close import close_month
+
+    month = date.fromisoformat(f"{args.month}-01") if args.month else None
+    result = close_month(month)
+    if result.already_closed:
+        console.print(f"{result.month:%Y-%m} is already closed: nothing changed")
+    else:
+        console.print(f"Closed {result.month:%Y-%m}: {result.kpi_values:,} KPI values, {result.goal_statuses:,} goal "
+                      f"statuses and {result.records:,} records frozen as published; a later correction shows as a "
+                      "restatement")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from orchestration.backup import backup
 
@@ -363,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="default: [dashboards] port in northstar.toml")
     serve.add_argument("--address", default="127.0.0.1", help="interface to listen on (default loopback only)")
     serve.set_defaults(func=cmd_serve)
+    close = sub.add_parser("close", help="freeze a month's KPI values and goal statuses as published (period close)")
+    close.add_argument("--month", help="YYYY-MM (default: the month that ended last, in the company's time zone)")
+    close.set_defaults(func=cmd_close)
     bak = sub.add_parser("backup", help="copy raw (with cursors and load log) and the settings to a backup folder")
     bak.add_argument("--to", help="the folder backups go to (default: [backup] folder, else $NORTHSTAR_HOME/backups)")
     bak.add_argument("--keep", type=int, help="newest copies kept (default: [backup] keep)")
@@ -397,11 +414,12 @@ def main(argv: list[str] | None = None) -> int:
         for handler in logging.getLogger().handlers:
             handler.setLevel(logging.ERROR)
     from orchestration.backup import BackupError
+    from orchestration.close import CloseRefused
     from orchestration.lock import RefreshLocked
 
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, RefreshLocked, BackupError) as exc:
+    except (FileNotFoundError, ValueError, RefreshLocked, BackupError, CloseRefused) as exc:
         console.print("[red]error:[/red] ", end="")
         console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return 2

@@ -405,6 +405,24 @@ def _sample_column(user: User) -> str:
     return "null::json"
 
 
+def restatements(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
+    """KPI values of closed months that changed since their close (rule 17). HR sees every row; auditors every
+    row but those of hand-entered KPIs about people (manual points), which they see counted in the report;
+    executives the units' rows (aggregates), not single people's."""
+    _deny_unless(user.sees_quality, user, "data-quality reports")
+    where = {"hr": "true", "auditor": "k.domain <> 'manual'"}.get(user.role, "r.subject_type = 'org_unit'")
+    return con.execute(
+        f"""select r.close_month, r.closed_at, r.kpi_key, k.name_en, k.name_zh, r.subject_type, r.subject_id,
+                   coalesce(e.full_name, u.name, r.subject_id) as subject, r.closed_value, r.current_value,
+                   r.difference, r.changed_records, r.changed_record_labels
+            from marts.fct_kpi_restatements r
+            join marts.dim_kpi k using (kpi_key)
+            left join marts.dim_employee e on r.subject_type = 'employee' and e.employee_id = r.subject_id
+            left join marts.dim_org_unit u on r.subject_type = 'org_unit' and u.org_unit_id = r.subject_id
+            where {where}
+            order by r.close_month desc, abs(r.difference) desc""").pl()
+
+
 def check_history(con: duckdb.DuckDBPyConnection, user: User, suite: str, expectation: str,
                   column_name: str | None) -> pl.DataFrame:
     _deny_unless(user.sees_quality, user, "data-quality reports")

@@ -52,6 +52,43 @@ class AreaSummary:
     failures: list[CheckResult]
 
 
+# KPIs typed in by hand about people (manual points): their restated values are counted, not listed (as samples)
+PERSONAL_KPI_DOMAINS = ("manual",)
+RESTATEMENTS_LISTED = 200
+
+
+@dataclass(frozen=True)
+class Restatements:
+    rows: list[tuple]  # (month, KPI, subject type, subject, closed, current, difference, changed records, which)
+    withheld: int  # restatements of personal KPIs, counted only
+
+
+def restatements(warehouse: Path) -> Restatements:
+    """Closed months' KPI values that changed since their close (rule 17), for the auditor."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' and table_name in "
+                             "('fct_kpi_restatements', 'dim_kpi')").fetchone()[0] == 2
+        if not exists:
+            return Restatements([], 0)
+        personal = ", ".join(f"'{d}'" for d in PERSONAL_KPI_DOMAINS)
+        rows = con.execute(
+            f"""select strftime(r.close_month, '%Y-%m'), r.kpi_key, r.subject_type, r.subject_id, r.closed_value,
+                       r.current_value, r.difference, r.changed_records, r.changed_record_labels
+                from marts.fct_kpi_restatements r join marts.dim_kpi k using (kpi_key)
+                where k.domain not in ({personal})
+                order by r.close_month desc, abs(r.difference) desc limit {RESTATEMENTS_LISTED}""").fetchall()
+        withheld = con.execute(
+            f"""select count(*) from marts.fct_kpi_restatements r join marts.dim_kpi k using (kpi_key)
+                where k.domain in ({personal})""").fetchone()[0]
+    return Restatements(rows, withheld)
+
+
+def _restatement_text(r: Restatements) -> str:
+    return (f"{len(r.rows)} KPI value(s) of closed months changed since their close"
+            + (f" (the first {RESTATEMENTS_LISTED} listed)" if len(r.rows) == RESTATEMENTS_LISTED else "")
+            + (f"; {r.withheld} more of hand-entered KPIs, counted only" if r.withheld else "") + ".")
+
+
 def area_of_suites() -> dict[str, str]:
     from expectations.suites import areas
 
@@ -96,7 +133,7 @@ def _esc(value: object) -> str:
 
 
 def render_html(outcome: AuditOutcome, summaries: list[AreaSummary], trail: dict[str, list[CheckResult]],
-                data_docs: Path | None = None) -> str:
+                data_docs: Path | None = None, restated: Restatements | None = None) -> str:
     verdict = "published" if outcome.publishable else "BLOCKED — the dashboards keep the last published data"
     parts = [f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Northstar audit {_esc(outcome.run_id)}</title>
@@ -131,12 +168,23 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
         failing = [f"{r.suite}: {r.description_en}" for r in results if not r.success]
         parts.append(f"<tr><td>{_esc(kpi)}</td><td>{len(results)}</td>"
                      f"<td>{_esc('; '.join(failing)) or '<span class=ok>none</span>'}</td></tr>")
-    parts.append("</table></body></html>")
+    restated = restated or Restatements([], 0)
+    parts.append("</table><h2>Restatements of closed months 已结账月份的重述</h2>"
+                 f"<p>{_esc(_restatement_text(restated))}</p>")
+    if restated.rows:
+        parts.append("<table><tr><th>month</th><th>KPI</th><th>subject</th><th>closed</th><th>current</th>"
+                     "<th>difference</th><th>records changed</th></tr>")
+        for month, kpi, kind, subject, closed, current, diff, n, which in restated.rows:
+            parts.append(f"<tr><td>{_esc(month)}</td><td>{_esc(kpi)}</td><td>{_esc(kind)} {_esc(subject)}</td>"
+                         f"<td>{_esc(closed)}</td><td>{_esc(current)}</td><td>{_esc(diff)}</td>"
+                         f"<td>{n}: {_esc(which)}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
     return "\n".join(parts)
 
 
 def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
-               trail: dict[str, list[CheckResult]]) -> None:
+               trail: dict[str, list[CheckResult]], restated: Restatements | None = None) -> None:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
@@ -180,6 +228,17 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
     trail_table = Table(trail_rows, repeatRows=1, colWidths=[170, 80, 480])
     trail_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)]))
     story.append(trail_table)
+    restated = restated or Restatements([], 0)
+    story += [Paragraph("Restatements of closed months 已结账月份的重述", styles["Heading2"]),
+              para(_restatement_text(restated))]
+    if restated.rows:
+        restated_rows = [[para(h) for h in ("month", "KPI", "subject", "closed", "current", "difference",
+                                            "records changed")]]
+        restated_rows += [[para(m), para(k), para(f"{t} {s}"), para(c), para(v), para(d), para(f"{n}: {w}")]
+                          for m, k, t, s, c, v, d, n, w in restated.rows]
+        restated_table = Table(restated_rows, repeatRows=1, colWidths=[50, 150, 110, 80, 80, 70, 190])
+        restated_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)]))
+        story.append(restated_table)
     SimpleDocTemplate(str(path), pagesize=landscape(A4), title=f"Northstar audit {outcome.run_id}").build(story)
 
 
@@ -190,6 +249,7 @@ def write_reports(warehouse: Path, outcome: AuditOutcome, folder: Path,
     out = folder / outcome.run_id
     out.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path = out / "summary.html", out / "summary.pdf"
-    html_path.write_text(render_html(outcome, summaries, trail, data_docs), encoding="utf-8")
-    render_pdf(pdf_path, outcome, summaries, trail)
+    restated = restatements(warehouse)
+    html_path.write_text(render_html(outcome, summaries, trail, data_docs, restated), encoding="utf-8")
+    render_pdf(pdf_path, outcome, summaries, trail, restated)
     return html_path, pdf_path

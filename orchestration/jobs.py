@@ -24,6 +24,7 @@ def build_jobs(audit: AssetChecksDefinition, freshness: list[AssetChecksDefiniti
             "freshness", selection=AssetSelection.checks(*freshness),
             description="Every source's freshness check, on its own."),
         "backup": backup_job,
+        "period_close": period_close_job,
     }
 
 
@@ -41,3 +42,20 @@ def backup_raw(context: OpExecutionContext) -> None:
 @job(name="backup", description="Copy raw (with its cursors and load log) and the settings; keep the newest N.")
 def backup_job() -> None:
     backup_raw()
+
+
+@op(name="close_month")
+def close_previous_month(context: OpExecutionContext) -> None:
+    """Freeze the month that ended, as published (see orchestration/close.py)."""
+    from orchestration.close import close_month
+
+    wait = settings.load_settings().schedules.wait_for_manual_refresh_minutes * 60
+    result = close_month(wait_seconds=wait)
+    context.log.info(f"{result.month:%Y-%m} was already closed" if result.already_closed else
+                     f"closed {result.month:%Y-%m}: {result.kpi_values} KPI values, {result.goal_statuses} goal "
+                     f"statuses, {result.records} records frozen")
+
+
+@job(name="period_close", description="Freeze the KPI values, goal statuses and records of the month that ended.")
+def period_close_job() -> None:
+    close_previous_month()

@@ -56,7 +56,8 @@ def run_refresh(*, full: bool = False, sources: ConfigurableResource | None = No
         instance = instance or DagsterInstance.ephemeral()
         definitions = build_definitions(sources=sources)
         if build_only:  # from raw as it is (a restored backup): dbt, audit, publish; no source is read
-            selection = [key for key in definitions.resolve_asset_graph().get_all_asset_keys() if key not in extracted]
+            graph = definitions.resolve_asset_graph()
+            selection = [key for key in graph.materializable_asset_keys if key not in extracted]
         result = definitions.resolve_job_def("refresh").execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config, asset_selection=selection)
         write_run_log(result)

@@ -47,6 +47,18 @@ name_col = "name_zh" if lang() == "zh" else "name_en"
 table(affected, "affected-kpis", localise(affected, {name_col: "kpi", "failing_suites": "suite",
                                                     "blocking": "blocking"}))
 
+st.subheader(tr("restatements"))
+restated = query("restatements")
+if restated.is_empty():
+    st.success("✓ " + tr("no_restatements"))
+else:
+    st.warning(tr("restatements_found", n=restated.height))
+    table(restated, "restatements", localise(
+        restated, {"close_month": "close_month", name_col: "kpi", "subject": "subject", "closed_value": "closed_value",
+                   "current_value": "current_value", "difference": "difference",
+                   "changed_records": "changed_records", "changed_record_labels": "changed_record_labels"},
+        numbers=("closed_value", "current_value", "difference"), dates=("close_month",)))
+
 st.subheader(tr("check_history"))
 checks = query("checks")
 labels = {i: f"{r['suite']} · {r[description]}" for i, r in enumerate(checks.iter_rows(named=True))}

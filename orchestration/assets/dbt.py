@@ -15,11 +15,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext, Config, Failure
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from config.settings import PROJECT_ROOT, Settings, load_settings, logs_dir
+from orchestration.close import ensure_close_tables
 from orchestration.resources import Warehouse
 
 DBT_DIR = PROJECT_ROOT / "dbt_project"
@@ -154,6 +156,8 @@ def build_dbt_assets():
     def northstar_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,
                       config: DbtBuildConfig):
         os.environ["NORTHSTAR_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
+        with duckdb.connect(warehouse.path) as con:
+            ensure_close_tables(con)  # the closes source exists before the first close (restatements read it)
         os.environ["NORTHSTAR_DBT_PARENT"] = str(os.getpid())  # read by the launcher (see dbt_resource)
         args = ["build", "--vars", dbt_vars(), *(["--full-refresh"] if config.full_refresh else [])]
         run_dir = dbt_run_dir(context.run.run_id)
