@@ -67,6 +67,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from orchestration import progress
     from orchestration.refresh import failures_to_report, landed_rows, published, run_log_path, run_refresh
 
+    since = date.fromisoformat(args.since) if args.since else None
+    if since and args.full:
+        raise ValueError("--since and --full exclude each other: --full re-reads everything and rebuilds every period")
     started = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=None),
                   TextColumn("{task.completed:,} records"), TimeElapsedColumn(), console=console,
@@ -81,7 +84,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         progress.set_reporter(report)
         try:
             result = run_refresh(full=args.full, sources=sources_for_home(args.faults or ""), verbose=args.verbose,
-                                 instance=_instance())
+                                 since=since, instance=_instance())
         finally:
             progress.set_reporter(None)
     elapsed = time.perf_counter() - started
@@ -360,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(func=cmd_simulate)
     ref = sub.add_parser("refresh", help="extract every source into the warehouse")
     ref.add_argument("--full", action="store_true", help="forget cursors and rebuild from the sources")
+    ref.add_argument("--since", metavar="YYYY-MM-DD",
+                     help="backfill: re-read each API source from that day and rebuild the periods that end on or "
+                          "after it; earlier periods keep their values")
     ref.add_argument("--faults", default="", help="sandbox fault switches: 'all' or e.g. 'rate_limit,truncated'")
     ref.set_defaults(func=cmd_refresh)
     aud = sub.add_parser("audit", help="run the audit on the build warehouse; exit 1 if a blocking check fails")

@@ -76,6 +76,12 @@ class ApiConnector:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
+    @classmethod
+    def cursor_since(cls, obj: str, when: datetime) -> str | None:
+        """The cursor that makes ``read_<obj>`` start from records changed at ``when`` (a backfill); None: the
+        object has no incremental cursor and is read whole (versions already landed are skipped)."""
+        return None
+
     def extract(self, store: RawStore, obj: str, on_page: Callable[[PageResult], None] | None = None) -> LoadStats:
         """Read ``obj`` from its saved cursor and land it page by page."""
         if obj not in self.objects:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import ClassVar
 
 from connectors.base import ApiConnector, ObjectSpec, Page, parse_time
@@ -68,6 +69,12 @@ class HubSpotConnector(ApiConnector):
             after = self.client.follow((body.get("paging") or {}).get("next", {}).get("after"))
             if not after:
                 return
+
+    @classmethod
+    def cursor_since(cls, obj: str, when: datetime) -> str | None:
+        if obj in ("deals", "calls", "meetings"):
+            return json.dumps({"mode": "search", "since": int(when.timestamp() * 1000)})
+        return None
 
     def _incremental(self, obj: str, cursor: str | None) -> Iterator[Page]:
         state = json.loads(cursor) if cursor else {"mode": "list", "after": None, "max_ts": 0}

@@ -69,6 +69,10 @@ class JiraConnector(ApiConnector):
                     break
                 start += len(body.get("values", []))
 
+    @classmethod
+    def cursor_since(cls, obj: str, when: datetime) -> str | None:
+        return json.dumps({"updated_ms": int(when.timestamp() * 1000)}) if obj == "issues" else None
+
     def read_issues(self, cursor: str | None) -> Iterator[Page]:
         since_ms = json.loads(cursor)["updated_ms"] if cursor else 0
         jql = f'updated >= "{self._jql_time(since_ms)}" ORDER BY updated ASC'

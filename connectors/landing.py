@@ -118,6 +118,13 @@ class RawStore:
         ).fetchall()
         return row[0][0] if row else None
 
+    def set_cursor(self, source: str, obj: str, cursor: str | None) -> None:
+        """Move an object's cursor (a backfill); None forgets it, so the next read starts from the beginning."""
+        if cursor is None:
+            self.con.execute(f"delete from {META_SCHEMA}.cursors where source = ? and object = ?", [source, obj])
+        else:
+            self._save_cursor(source, obj, cursor)
+
     def _save_cursor(self, source: str, obj: str, cursor: str) -> None:
         self.con.execute(
             f"""insert into {META_SCHEMA}.cursors values (?, ?, ?, now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -27,16 +27,17 @@ class StepFailure:
 
 
 def run_refresh(*, full: bool = False, sources: ConfigurableResource | None = None, verbose: bool = False,
-                extract_only: bool = False, build_only: bool = False,
+                extract_only: bool = False, build_only: bool = False, since: date | None = None,
                 instance: DagsterInstance | None = None) -> ExecuteInProcessResult:
     """The `refresh` job: extract, dbt build, audit, publish. ``full`` re-reads sources and rebuilds models;
-    ``extract_only`` stops after landing raw, ``build_only`` starts from raw as it is.
+    ``extract_only`` stops after landing raw, ``build_only`` starts from raw as it is. ``since`` (a backfill)
+    re-reads each API source from that day and rebuilds only the periods that end on or after it.
 
     Holds the data folder's refresh lock (``RefreshLocked`` at once if another refresh holds it). A failed
     step is recorded in ``serving/status.json`` (the dashboards' red banner) and its trace in the run's log.
     """
     from orchestration.assets.dbt import ensure_manifest
-    from orchestration.assets.extract import extract_assets
+    from orchestration.assets.extract import BACKFILL_TAG, extract_assets
     from orchestration.definitions import build_definitions
     from orchestration.history import record_run, run_record
 
@@ -58,8 +59,9 @@ def run_refresh(*, full: bool = False, sources: ConfigurableResource | None = No
         if build_only:  # from raw as it is (a restored backup): dbt, audit, publish; no source is read
             graph = definitions.resolve_asset_graph()
             selection = [key for key in graph.materializable_asset_keys if key not in extracted]
+        tags = {BACKFILL_TAG: since.isoformat()} if since else None  # read by the extract and dbt steps
         result = definitions.resolve_job_def("refresh").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config, asset_selection=selection)
+            instance=instance, raise_on_error=False, run_config=run_config, asset_selection=selection, tags=tags)
         write_run_log(result)
         record_failures(result)
         record_run(run_record(result.run_id, "refresh", result.dagster_run.tags, instance.all_logs(result.run_id)))

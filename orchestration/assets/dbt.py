@@ -21,6 +21,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from config.settings import PROJECT_ROOT, Settings, load_settings, logs_dir
+from orchestration.assets.extract import BACKFILL_TAG
 from orchestration.close import ensure_close_tables
 from orchestration.resources import Warehouse
 
@@ -79,9 +80,9 @@ def first_dbt_failure(run_dir: Path) -> str | None:
     return None
 
 
-def dbt_vars() -> str:
-    """The settings dbt reads with ``var()``, from the one settings place."""
-    return json.dumps(load_settings().dbt_vars())
+def dbt_vars(**extra: object) -> str:
+    """The settings dbt reads with ``var()``, from the one settings place (and a run's own, e.g. a backfill's)."""
+    return json.dumps(load_settings().dbt_vars() | extra)
 
 
 def _newest_source_file() -> float:
@@ -139,6 +140,7 @@ class Translator(DagsterDbtTranslator):
 class DbtBuildConfig(Config):
     full_refresh: bool = False  # rebuild incremental models from all of raw
     echo: bool = False  # print dbt's log lines (dagster-dbt writes every one to stdout); else only to the run's log
+    since: str = ""  # a backfill from this day (YYYY-MM-DD): periods that ended before it keep their values
 
 
 @contextlib.contextmanager
@@ -159,7 +161,9 @@ def build_dbt_assets():
         with duckdb.connect(warehouse.path) as con:
             ensure_close_tables(con)  # the closes source exists before the first close (restatements read it)
         os.environ["NORTHSTAR_DBT_PARENT"] = str(os.getpid())  # read by the launcher (see dbt_resource)
-        args = ["build", "--vars", dbt_vars(), *(["--full-refresh"] if config.full_refresh else [])]
+        since = config.since or context.run.tags.get(BACKFILL_TAG, "")
+        backfill = {"rebuild_since": since} if since else {}
+        args = ["build", "--vars", dbt_vars(**backfill), *(["--full-refresh"] if config.full_refresh else [])]
         run_dir = dbt_run_dir(context.run.run_id)
         run_dir.mkdir(parents=True, exist_ok=True)
         try:

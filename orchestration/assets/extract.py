@@ -7,6 +7,8 @@ multi-asset, so its tables are always materialised together.
 
 
 from dataclasses import asdict
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
@@ -14,6 +16,11 @@ from config import settings
 from connectors.inbox import TEMPLATES, Bounds, kpi_keys_from_catalogue, process_inbox
 from orchestration import progress
 from orchestration.resources import Inbox, SourceSystems, Warehouse
+
+# A run tagged northstar/since=YYYY-MM-DD is a backfill (`northstar refresh --since`, or the tag set in the Dagster
+# UI's launchpad): each API object is re-read from the start of that day, and dbt rebuilds only the periods that
+# end on or after it.
+BACKFILL_TAG = "northstar/since"
 
 API_OBJECTS = {
     "hubspot": {"owners": ["owners"], "deals": ["deals"], "calls": ["calls"], "meetings": ["meetings"]},
@@ -27,6 +34,15 @@ def raw_key(source: str, table: str) -> AssetKey:
     return AssetKey([f"raw_{source}", table])
 
 
+def backfill_start(day: str) -> datetime:
+    """The start of a backfill's day in the company's time zone."""
+    try:
+        start = date.fromisoformat(day)
+    except ValueError:
+        raise ValueError(f"run tag {BACKFILL_TAG}={day!r} is not a day (YYYY-MM-DD)") from None
+    return datetime.combine(start, datetime.min.time(), ZoneInfo(settings.load_settings().timezone))
+
+
 def _api_asset(source: str, obj: str, tables: list[str]):
     specs = [AssetSpec(raw_key(source, t), group_name="extract", kinds={"duckdb", source},
                        description=f"Raw {source} {t}: one row per record version (append-only).")
@@ -38,6 +54,9 @@ def _api_asset(source: str, obj: str, tables: list[str]):
     def _extract(context: AssetExecutionContext, sources: SourceSystems, warehouse: Warehouse):
         connector = sources.connector(source)
         with warehouse.raw_store() as store:
+            if context.run.tags.get(BACKFILL_TAG):
+                start = backfill_start(context.run.tags[BACKFILL_TAG])
+                store.set_cursor(source, obj, connector.cursor_since(obj, start))
             stats = connector.extract(store, obj, on_page=lambda r: progress.report(f"{source}.{obj}", r.rows))
         for table in tables:
             landed = stats.landed_by_table.get(f"raw_{source}.{table}", 0)

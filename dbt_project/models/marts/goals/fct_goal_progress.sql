@@ -95,23 +95,28 @@ all_goals as (
     select goal_id, as_of_date, period_end, actual, target, attainment, expected_attainment, forecast_value,
            forecast_attainment, is_no_data, pacing, revision
     from objectives
+),
+
+new_rows as (
+    select
+        goal_id::varchar as goal_id,
+        as_of_date::date as as_of_date,
+        actual::double as actual,
+        target::double as target,
+        attainment::double as attainment,
+        expected_attainment::double as expected_attainment,
+        (case
+            when is_no_data or attainment is null then 'no_data'
+            when attainment >= 1 and (as_of_date >= period_end or pacing = 'cumulative') then 'achieved'
+            when attainment / nullif(expected_attainment, 0) >= {{ var('status_on_track') }} then 'on_track'
+            when attainment / nullif(expected_attainment, 0) >= {{ var('status_at_risk') }} then 'at_risk'
+            else 'off_track'
+        end)::varchar as status,
+        forecast_value::double as forecast_value,
+        forecast_attainment::double as forecast_attainment,
+        revision::integer as target_revision
+    from all_goals
 )
 
-select
-    goal_id::varchar as goal_id,
-    as_of_date::date as as_of_date,
-    actual::double as actual,
-    target::double as target,
-    attainment::double as attainment,
-    expected_attainment::double as expected_attainment,
-    (case
-        when is_no_data or attainment is null then 'no_data'
-        when attainment >= 1 and (as_of_date >= period_end or pacing = 'cumulative') then 'achieved'
-        when attainment / nullif(expected_attainment, 0) >= {{ var('status_on_track') }} then 'on_track'
-        when attainment / nullif(expected_attainment, 0) >= {{ var('status_at_risk') }} then 'at_risk'
-        else 'off_track'
-    end)::varchar as status,
-    forecast_value::double as forecast_value,
-    forecast_attainment::double as forecast_attainment,
-    revision::integer as target_revision
-from all_goals
+-- a backfill keeps progress as of days before its day
+{{ keep_before_backfill('new_rows', 'as_of_date < {since}') }}

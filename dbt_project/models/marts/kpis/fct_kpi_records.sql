@@ -40,31 +40,36 @@ labels as (
     left join {{ ref('stg_jira__projects') }} as projects using (project_id)
     union all
     select 'ticket', ticket_id::varchar, 'ticket', 'Ticket #' || ticket_id, null from {{ ref('stg_zendesk__tickets') }}
+),
+
+new_rows as (
+    select
+        events.kpi_key::varchar as kpi_key,
+        events.source::varchar as source,
+        events.record_id::varchar as record_id,
+        events.label_id::varchar as source_record_id,
+        coalesce(
+            labels.source_object,
+            case
+                when events.kpi_key = 'delivery_milestone_on_time_rate' then 'version'
+                when events.kpi_key = 'support_csat' then 'rating'
+                when events.kpi_key = 'mgmt_one_on_one_coverage' then 'one_on_one_slot'
+                when events.kpi_key = 'mgmt_review_completion' then 'review'
+                else 'manual_entry'
+            end)::varchar as source_object,
+        coalesce(labels.label, events.record_id)::varchar as label,
+        labels.project_key::varchar as project_key,
+        events.employee_id::varchar as employee_id,
+        events.org_unit_id::varchar as org_unit_id,
+        events.event_date::date as event_date,
+        events.numerator::double as numerator,
+        events.denominator::double as denominator,
+        events.value::double as value
+    from events
+    left join labels
+        on labels.label_kind = events.label_kind
+        and labels.label_id = events.label_id
 )
 
-select
-    events.kpi_key::varchar as kpi_key,
-    events.source::varchar as source,
-    events.record_id::varchar as record_id,
-    events.label_id::varchar as source_record_id,
-    coalesce(
-        labels.source_object,
-        case
-            when events.kpi_key = 'delivery_milestone_on_time_rate' then 'version'
-            when events.kpi_key = 'support_csat' then 'rating'
-            when events.kpi_key = 'mgmt_one_on_one_coverage' then 'one_on_one_slot'
-            when events.kpi_key = 'mgmt_review_completion' then 'review'
-            else 'manual_entry'
-        end)::varchar as source_object,
-    coalesce(labels.label, events.record_id)::varchar as label,
-    labels.project_key::varchar as project_key,
-    events.employee_id::varchar as employee_id,
-    events.org_unit_id::varchar as org_unit_id,
-    events.event_date::date as event_date,
-    events.numerator::double as numerator,
-    events.denominator::double as denominator,
-    events.value::double as value
-from events
-left join labels
-    on labels.label_kind = events.label_kind
-    and labels.label_id = events.label_id
+-- a backfill keeps the records of days before its day
+{{ keep_before_backfill('new_rows', 'event_date < {since}') }}
