@@ -9,7 +9,7 @@ PYTHON ?= python3
 UV := .tools/bin/uv
 VENV := .venv
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test test-browser lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -33,6 +33,11 @@ lint: setup
 
 test: setup lint
 	$(VENV)/bin/pytest
+
+# Real-browser tests (Debian's Chromium; .ci/run installs it): the dashboards signed in, the Dagster UI.
+# One at a time: a Streamlit server and `dagster dev` side by side starve a 2-core machine.
+test-browser: setup
+	$(VENV)/bin/pytest -m browser -n 0
 
 bench: setup
 	$(VENV)/bin/northstar bench --tier small

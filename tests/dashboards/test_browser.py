@@ -86,6 +86,7 @@ def download_first_csv(page) -> str:
     raise AssertionError("unreachable")
 
 
+@pytest.mark.browser
 def test_a_manager_signs_in_and_reads_the_team_and_person_views(served):
     _require_chromium()
     from playwright.sync_api import expect, sync_playwright

@@ -130,3 +130,21 @@ def test_freshness_reads_the_published_load_log_as_well(tmp_path, schema):
             "hubspot_hours": 26, "jira_hours": 26, "zendesk_hours": 2, "hr_hours": 192})())}
     assert rows[("zendesk", "tickets")].fresh is False and rows[("zendesk", "tickets")].lag_hours >= 5
     assert rows[("hr", "export")].last_loaded_at is None  # no inbox log published: never loaded
+
+
+def test_dagster_definitions_validate_passes_in_the_checkout(tmp_path):
+    """Plain `dagster definitions validate` (the [tool.dagster] code location) loads without a data folder's
+    sandbox and without parsing dbt at load."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dagster = Path(sys.executable).parent / "dagster"
+    env = os.environ | {"NORTHSTAR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    (tmp_path / "dagster").mkdir()
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([str(dagster), "definitions", "validate"], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Validation successful for code location northstar" in run.stdout + run.stderr

@@ -65,6 +65,7 @@ def ui(refreshed_company, tmp_path):
             os.killpg(server.pid, signal.SIGKILL)
 
 
+@pytest.mark.browser
 def test_northstar_ui_serves_the_asset_graph_with_schedules_and_sensors_running(ui):
     _require_chromium()
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
