@@ -10,7 +10,6 @@ layer in an empty data folder; a build from it (dbt, audit, publish) gives the m
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from config import settings
+from connectors.inbox import file_sha256
 from orchestration.lock import refresh_lock
 
 MANIFEST = "manifest.json"
@@ -85,7 +85,7 @@ def _copy_raw(warehouse: Path, folder: Path) -> list[dict]:
             con.execute(f"copy {schema}.{name} to '{path}' (format parquet, compression zstd)")
             count = con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
             tables.append({"schema": schema, "table": name, "ddl": ddl, "rows": count,
-                           "file": f"raw/{path.name}", "sha256": _sha256(path)})
+                           "file": f"raw/{path.name}", "sha256": file_sha256(path)})
         con.execute("commit")
     return tables
 
@@ -109,7 +109,7 @@ def restore(backup_folder: Path, home: Path | None = None) -> dict[str, int]:
     manifest = json.loads(manifest_path.read_text())
     for table in manifest["tables"]:
         path = backup_folder / table["file"]
-        if not path.exists() or _sha256(path) != table["sha256"]:
+        if not path.exists() or file_sha256(path) != table["sha256"]:
             raise BackupError(f"{path}: missing or changed since the backup was made (SHA-256 differs); "
                               "nothing was restored")
     warehouse = home / "warehouse" / "northstar.duckdb"
@@ -138,11 +138,3 @@ def restore(backup_folder: Path, home: Path | None = None) -> dict[str, int]:
         shutil.copyfile(backup_folder / "northstar.toml", home / "northstar.toml.restored")
         (home / "northstar.toml.restored").chmod(0o600)
     return counts
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -24,6 +24,7 @@ from dagster import (
 )
 
 from config import settings
+from connectors.inbox import file_sha256
 from expectations.freshness import freshness
 from expectations.publish import read_status
 from orchestration.alerts import Alert, run_failure_alert, send
@@ -40,14 +41,6 @@ def inbox_files(inbox: Path) -> list[Path]:
                   and not p.name.endswith(INBOX_SKIP_SUFFIXES))
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def build_inbox_sensor(poll_seconds: int, inbox_job):
     @sensor(name="inbox_files", job=inbox_job, minimum_interval_seconds=poll_seconds,
             default_status=DefaultSensorStatus.RUNNING,
@@ -61,7 +54,7 @@ def build_inbox_sensor(poll_seconds: int, inbox_job):
         seen = json.loads(context.cursor or "[]")
         new = {}
         for path in files:
-            digest = file_digest(path)
+            digest = file_sha256(path)  # the inbox log knows a file by the same digest
             if digest not in seen and digest not in new:
                 new[digest] = path.name
         if not new:
@@ -83,8 +76,8 @@ def alert_on_run_failure(context: RunFailureSensorContext):
     run = context.dagster_run
     records = context.instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
     failures = failures_in(r.dagster_event for r in records if r.dagster_event is not None)
-    record_run_failures(run.run_id, failures, f"Dagster run {run.run_id}")  # the dashboards' banner
-    if run.job_name in HISTORY_JOBS:
+    if run.job_name in HISTORY_JOBS:  # a data run: the dashboards' banner says so, the history keeps it
+        record_run_failures(run.run_id, failures, f"Dagster run {run.run_id}")
         record_run(run_record(run.run_id, run.job_name, run.tags, context.instance.all_logs(run.run_id)))
     alert = run_failure_alert(run.run_id, run.job_name, [(f.step, f.cause) for f in failures],
                               read_status(settings.serving_path()))

@@ -171,3 +171,31 @@ def test_typed_text_stays_text_in_every_payload():
     assert "hr_<script>&<@U123>.xlsx" in webhook_payload("feishu", alert)["content"]["text"]
     with pytest.raises(ValueError, match="unknown webhook kind"):
         webhook_payload("teams", alert)
+
+
+def test_a_source_turning_stale_alerts_once(monkeypatch, tmp_path, receiver):
+    import duckdb
+
+    from orchestration.definitions import build_definitions
+
+    base_url, calls = receiver
+    monkeypatch.setenv("TEST_HOOK", f"{base_url}/wecom")
+    monkeypatch.setenv("NORTHSTAR_ALERTS_WEBHOOKS", "wecom:TEST_HOOK")
+    monkeypatch.setenv("NORTHSTAR_HOME", str(tmp_path / "home"))
+    sensor = {s.name: s for s in build_definitions().sensors}["alert_on_stale_source"]
+    serving = tmp_path / "home" / "serving" / "northstar.duckdb"
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(serving)) as con:
+        con.execute("create schema pipeline")
+        con.execute("create table pipeline.loads (source varchar, object varchar, finished_at timestamptz, "
+                    "status varchar)")
+        con.execute("""insert into pipeline.loads values ('zendesk', 'tickets', now() - interval 5 hour, 'succeeded'),
+                       ('hubspot', 'deals', now() - interval 1 hour, 'succeeded')""")
+        con.execute("create table pipeline.inbox_files (file_name varchar, loaded_at timestamptz, status varchar)")
+        con.execute("insert into pipeline.inbox_files values ('hr_1.xlsx', now() - interval 1 day, 'loaded')")
+    first = dg.build_sensor_context()
+    sensor(first)
+    assert len(calls) == 1 and "zendesk.tickets: last loaded 5" in calls[0][1]["text"]["content"]
+    assert "hubspot.deals" not in calls[0][1]["text"]["content"]
+    sensor(dg.build_sensor_context(cursor=first.cursor))  # still stale: no second alert
+    assert len(calls) == 1
