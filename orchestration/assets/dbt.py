@@ -140,7 +140,6 @@ class Translator(DagsterDbtTranslator):
 class DbtBuildConfig(Config):
     full_refresh: bool = False  # rebuild incremental models from all of raw
     echo: bool = False  # print dbt's log lines (dagster-dbt writes every one to stdout); else only to the run's log
-    since: str = ""  # a backfill from this day (YYYY-MM-DD): periods that ended before it keep their values
 
 
 @contextlib.contextmanager
@@ -161,7 +160,7 @@ def build_dbt_assets():
         with duckdb.connect(warehouse.path) as con:
             ensure_close_tables(con)  # the closes source exists before the first close (restatements read it)
         os.environ["NORTHSTAR_DBT_PARENT"] = str(os.getpid())  # read by the launcher (see dbt_resource)
-        since = config.since or context.run.tags.get(BACKFILL_TAG, "")
+        since = context.run.tags.get(BACKFILL_TAG, "")  # a backfill: periods that ended before it keep their values
         backfill = {"rebuild_since": since} if since else {}
         args = ["build", "--vars", dbt_vars(**backfill), *(["--full-refresh"] if config.full_refresh else [])]
         run_dir = dbt_run_dir(context.run.run_id)
