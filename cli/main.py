@@ -95,18 +95,20 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(f"Landed {sum(counts.values()):,} rows in {len(counts)} raw tables.")
     evaluations = result.get_asset_check_evaluations()
-    checks = [c for c in evaluations if c.check_name != "freshness"]  # the audit's
     for stale in (c for c in evaluations if c.check_name == "freshness" and not c.passed):
         console.print("[yellow]stale[/yellow] ", end="")
         console.print(stale.description or "/".join(stale.asset_key.path), markup=False, highlight=False,
                       soft_wrap=True)
-    failed = [c for c in checks if not c.passed]
-    for check in failed:
-        colour = "red" if check.severity.value == "ERROR" else "yellow"
-        detail = "; ".join(check.metadata["failed"].value)[:300] if "failed" in check.metadata else ""
-        console.print(f"[{colour}]audit {check.severity.value.lower()}[/{colour}] "
-                      f"{'/'.join(check.asset_key.path)} {check.check_name}: ", end="")
-        console.print(detail, markup=False, highlight=False, soft_wrap=True)
+    # the audit's checks (one per suite and severity) carry each failed expectation, described and sampled
+    audit_checks = [c for c in evaluations if c.check_name.endswith(("__blocking", "__warning"))]
+    for check in (c for c in audit_checks if not c.passed):
+        colour, word = ("red", "blocking") if check.severity.value == "ERROR" else ("yellow", "warning")
+        for failure in check.metadata["failed"].value if "failed" in check.metadata else [""]:
+            console.print(f"[{colour}]audit {word}[/{colour}] {check.asset_key.path[-1]}: ", end="")
+            console.print(failure, markup=False, highlight=False, soft_wrap=True)
+    summary = _checks_summary(result.run_id)
+    if summary:
+        console.print(summary, soft_wrap=True)
     from expectations.publish import read_status
 
     attempt = read_status(settings.serving_path()).get("last_attempt", {})
@@ -114,10 +116,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         console.print(f"Audit report: {attempt['report_html']}", soft_wrap=True)
     log_file = run_log_path(result.run_id)
     if published(result):
-        console.print(f"Refresh succeeded: audit passed ({len(checks)} checks, {len(failed)} warnings), "
-                      f"published to {settings.serving_path()}, {elapsed:.1f}s", soft_wrap=True)
+        console.print(f"Refresh succeeded: the audit passed; published to {settings.serving_path()}, {elapsed:.1f}s",
+                      soft_wrap=True)
         return 0
-    if any(c.severity.value == "ERROR" for c in failed):
+    if any(c.severity.value == "ERROR" and not c.passed for c in audit_checks):
         console.print(f"[red]Refresh blocked by the audit[/red]: the dashboards keep the last published data. "
                       f"{elapsed:.1f}s", soft_wrap=True)
     failures = failures_to_report(result)
@@ -129,6 +131,35 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                       f"data and show the failure. {elapsed:.1f}s", soft_wrap=True)
     console.print(f"Full log: {log_file}", soft_wrap=True)
     return 1
+
+
+def _checks_summary(run_id: str) -> str:
+    """One vocabulary for what was checked, as the report and the data-quality page count it: the audit's
+    expectations (Great Expectations) and dbt's data tests and unit tests, never added together."""
+    import duckdb
+
+    from orchestration.assets.dbt import dbt_run_dir
+
+    parts = []
+    try:
+        with duckdb.connect(str(settings.warehouse_path()), read_only=True) as con:
+            row = con.execute("select checks, failed_blocking, failed_warning from audit.runs where run_id = ?",
+                              [run_id]).fetchone()
+    except duckdb.Error:
+        row = None
+    if row:
+        parts.append(f"Audit: {row[0]:,} expectations, {row[1]} failed blocking, {row[2]} failed warning")
+    try:
+        results = json.loads((dbt_run_dir(run_id) / "run_results.json").read_text())["results"]
+    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        results = []
+    tests = [r for r in results if r.get("unique_id", "").startswith("test.")]
+    units = [r for r in results if r.get("unique_id", "").startswith("unit_test.")]
+    if tests or units:
+        flagged = sum(r.get("status") in ("warn", "fail", "error") for r in tests)
+        parts.append(f"dbt: {len(tests)} data tests ({flagged} warned), {len(units)} unit tests "
+                     f"({sum(r.get('status') != 'pass' for r in units)} failed)")
+    return " · ".join(parts)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -162,8 +193,9 @@ def print_audit(outcome) -> None:
                       f"({r.unexpected_count or 0} unexpected{'; e.g. ' + r.sample[:120] if r.sample else ''})"
                       + (f" {r.error}" if r.error else ""))
     verdict = "publishable" if outcome.publishable else "BLOCKED: the serving data stays as it was"
-    console.print(f"Audit {outcome.run_id}: {len(outcome.results)} checks, {len(outcome.blocking_failures)} blocking "
-                  f"and {len(outcome.warning_failures)} warning failures, {outcome.seconds:.1f}s — {verdict}")
+    console.print(f"Audit {outcome.run_id}: {len(outcome.results)} expectations, "
+                  f"{len(outcome.blocking_failures)} blocking and {len(outcome.warning_failures)} warning failures, "
+                  f"{outcome.seconds:.1f}s — {verdict}")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -124,7 +124,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "not_ranked": ("not ranked (unit too small)", "不参与排名（单元人数过少）"),
     "latest_run": ("Latest audit run", "最近一次稽核"),
     "decision": ("Decision", "结论"),
-    "checks": ("Checks", "检查数"),
+    "checks": ("Audit expectations", "稽核规则数"),
     "failed_blocking": ("Blocking failures", "阻断性失败"),
     "failed_warning": ("Warnings", "警告"),
     "failures_by_source": ("Failures by source", "按来源的失败项"),

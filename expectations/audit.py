@@ -9,6 +9,7 @@ summary to ``audit.runs``; the run is publishable when no blocking expectation f
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 import uuid
@@ -109,7 +110,32 @@ def _sample(result: dict) -> str | None:
     rows = result.get("unexpected_index_list") or result.get("partial_unexpected_list")
     if not rows:
         return None
-    return json.dumps(rows[:SAMPLE_SIZE], default=str, ensure_ascii=False)
+    return json.dumps([_readable(row) for row in rows[:SAMPLE_SIZE]], default=str, ensure_ascii=False)
+
+
+def _readable(value: object) -> object:
+    """A sample value as a person reads it: pandas' NaN for a missing value is null, not ``NaN``."""
+    if isinstance(value, dict):
+        return {k: _readable(v) for k, v in value.items()}
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def sample_text(sample: str | None, rows: int = 3) -> str:
+    """A stored sample as one line of whole records (``key=value, …; …``), never cut inside a record."""
+    if not sample:
+        return ""
+    try:
+        records = json.loads(sample)
+    except json.JSONDecodeError:
+        return sample.splitlines()[0][:200]
+    if not isinstance(records, list):
+        records = [records]
+    shown = ["{" + ", ".join(f"{k}={'–' if v is None else v}" for k, v in r.items()) + "}" if isinstance(r, dict)
+             else str(r) for r in records[:rows]]
+    more = len(records) - len(shown)
+    return "; ".join(shown) + ("; …" if more > 0 else "")
 
 
 def _validate(context, suite: Suite, frame, run_id: str, now: datetime, keep: bool) -> list[CheckResult]:

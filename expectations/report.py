@@ -142,11 +142,11 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 .warning{{color:#b60}} .ok{{color:#070}} code{{font-size:85%}}</style></head><body>
 <h1>Audit report 稽核报告</h1>
 <p>Run <code>{_esc(outcome.run_id)}</code> at {_esc(outcome.audited_at.isoformat(timespec='seconds'))}:
-{len(outcome.results)} checks, <span class="blocking">{len(outcome.blocking_failures)} blocking</span> and
+{len(outcome.results)} expectations, <span class="blocking">{len(outcome.blocking_failures)} blocking</span> and
 <span class="warning">{len(outcome.warning_failures)} warning</span> failures — <b>{_esc(verdict)}</b>.</p>
 {f'<p>Every validation in detail: <a href="{_esc(data_docs.as_uri())}">Great Expectations Data Docs</a></p>'
  if data_docs else ''}
-<h2>By source 按数据源</h2><table><tr><th>source</th><th>checks</th><th>failed (blocking / warning)</th>
+<h2>By source 按数据源</h2><table><tr><th>source</th><th>expectations</th><th>failed (blocking / warning)</th>
 <th>failed per run, last {TREND_RUNS} (oldest first)</th><th>feeds KPIs</th><th>affected dashboards</th></tr>"""]
     for s in summaries:
         css = "blocking" if s.failed_blocking else "warning" if s.failed_warning else "ok"
@@ -203,10 +203,10 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
 
     story = [Paragraph("Northstar audit report 稽核报告", styles["Title"]),
              para(f"Run {outcome.run_id} at {outcome.audited_at.isoformat(timespec='seconds')}: "
-                  f"{len(outcome.results)} checks, {len(outcome.blocking_failures)} blocking and "
+                  f"{len(outcome.results)} expectations, {len(outcome.blocking_failures)} blocking and "
                   f"{len(outcome.warning_failures)} warning failures — "
                   f"{'published' if outcome.publishable else 'BLOCKED'}"), Spacer(1, 12)]
-    rows = [[para(h) for h in ("source", "checks", "failed blocking / warning", "trend", "feeds KPIs",
+    rows = [[para(h) for h in ("source", "expectations", "failed blocking / warning", "trend", "feeds KPIs",
                                "affected dashboards")]]
     rows += [[para(s.title), para(s.checks), para(f"{s.failed_blocking} / {s.failed_warning}"),
               para(" → ".join(map(str, s.trend))), para(", ".join(s.kpis)), para(", ".join(s.pages))]

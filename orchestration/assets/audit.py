@@ -22,7 +22,7 @@ from dagster import (
 )
 
 from config import settings
-from expectations.audit import AuditOutcome, data_docs_index, run_audit
+from expectations.audit import AuditOutcome, data_docs_index, run_audit, sample_text
 from expectations.publish import PublishRefused, publish, write_status
 from expectations.report import write_reports
 from expectations.rules import Suite
@@ -55,8 +55,9 @@ def _check_results(outcome: AuditOutcome, suites: list[Suite]):
                 severity=AssetCheckSeverity.ERROR if severity == "blocking" else AssetCheckSeverity.WARN,
                 metadata={
                     "audit_run_id": outcome.run_id,
-                    "failed": [f"{r.expectation}({r.column_name}): {r.unexpected_count or 0} unexpected"
-                               + (f"; e.g. {r.sample[:200]}" if r.sample else "") + (f"; {r.error}" if r.error else "")
+                    "failed": [f"{r.description_en} ({r.unexpected_count or 0} of {r.element_count or 0} rows)"
+                               + (f"; e.g. {sample_text(r.sample)}" if r.sample else "")
+                               + (f"; {r.error}" if r.error else "")
                                for r in failed],
                 })
 

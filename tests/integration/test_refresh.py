@@ -48,7 +48,15 @@ def test_refresh_lands_every_raw_table_and_says_so(refreshed_company):
     for table in EXPECTED_TABLES:
         landed = re.search(rf"│ {re.escape(table)}\s+│ ([\d,]+)", printed)
         assert landed and int(landed.group(1).replace(",", "")) > 0, table
-    assert "Refresh succeeded: audit passed" in printed and "published to" in printed
+    assert "Refresh succeeded: the audit passed; published to" in printed
+    # one vocabulary: the audit's expectations as the report and the dashboards count them, dbt's tests apart
+    summary = re.search(r"Audit: ([\d,]+) expectations, 0 failed blocking, (\d+) failed warning · "
+                        r"dbt: (\d+) data tests \(\d+ warned\), (\d+) unit tests \(0 failed\)", printed)
+    assert summary, printed[-2000:]
+    with duckdb.connect(str(warehouse(home)), read_only=True) as con:
+        expectations = con.execute("select checks from audit.runs order by audited_at desc limit 1").fetchone()[0]
+    assert int(summary.group(1).replace(",", "")) == expectations and int(summary.group(4)) >= 20
+    assert "NaN" not in printed  # samples are readable records
     # What landed is exactly what the sources show at the clock: one row per visible record.
     clock = load_state(home / "sandbox").clock_ms()
     with duckdb.connect(str(warehouse(home)), read_only=True) as con:
