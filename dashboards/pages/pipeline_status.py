@@ -24,14 +24,19 @@ runs = serving.runs()
 if not runs:
     st.info(tr("no_runs_yet"))
 else:
+    def started_by(trigger: str) -> str:  # "schedule daily_refresh" -> the kind in the user's language, the name
+        kind, _, name = (trigger or "").partition(" ")
+        return f"{tr(kind)} {name}".strip() if kind in ("schedule", "sensor", "manual", "backfill") else trigger
+
     history = pl.DataFrame([{
-        "started_at": r.get("started_at"), "trigger": r.get("trigger"), "job": r.get("job"),
+        "started_at": when(r.get("started_at")), "trigger": started_by(r.get("trigger", "")), "job": r.get("job"),
         "outcome": tr(r.get("outcome", "")) if r.get("outcome") else "", "seconds": r.get("seconds"),
         "steps": " · ".join(f"{step} {secs:g}" for step, secs in (r.get("step_seconds") or {}).items()),
         "rows_landed": r.get("rows_landed"), "first_cause": r.get("first_cause") or ""} for r in runs],
         schema={"started_at": pl.Utf8, "trigger": pl.Utf8, "job": pl.Utf8, "outcome": pl.Utf8, "seconds": pl.Float64,
                 "steps": pl.Utf8, "rows_landed": pl.Int64, "first_cause": pl.Utf8})
-    table(history, "pipeline-runs", localise(history, {c: c for c in history.columns}, dates=()))
+    table(history, "pipeline-runs", localise(history, {c: c for c in history.columns},
+                                             numbers=("seconds", "rows_landed")))
 
 st.subheader(tr("source_freshness"))
 fresh = query("source_freshness")

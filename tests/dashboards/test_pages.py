@@ -298,6 +298,11 @@ def test_pipeline_status_shows_recent_runs_and_each_sources_freshness(home, tmp_
     status = {(r["Source"], r["Object"]): r["Status"] for r in freshness.to_dict("records")}
     assert status[("zendesk", "tickets")] == "stale" and status[("hubspot", "deals")] == "fresh"
     assert any("zendesk.tickets: stale" in w.value.replace("\\", "") for w in at.warning)
+    zh = open_page(app_as(user_for("employee", people), lang="zh"), "pages/pipeline_status.py")
+    [history_zh] = [df for df in frames(zh) if "触发方式" in df.columns]
+    newest = history_zh.to_dict("records")[0]
+    assert newest["触发方式"] == "定时 ticket_desk_hourly" and newest["结果"] == "失败"
+    assert newest["开始时间"].startswith("2099年1月1日")
 
 
 def test_the_goal_map_reads_the_roll_up_and_marks_units_with_many_people_off_track(home):
