@@ -50,7 +50,7 @@ def publish(build: Path, serving: Path, run_id: str) -> Publication:
     tables: dict[str, int] = {}
     con = duckdb.connect(str(staging_file))
     try:
-        con.execute(f"attach '{build}' as build (read_only)")
+        con.execute("attach '{}' as build (read_only)".format(str(build).replace("'", "''")))  # a quote in a path
         listing = con.execute(
             "select schema_name, table_name from duckdb_tables() where database_name = 'build' "
             f"and schema_name in {PUBLISHED_SCHEMAS} order by 1, 2").fetchall()

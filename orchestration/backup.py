@@ -82,7 +82,8 @@ def _copy_raw(warehouse: Path, folder: Path) -> list[dict]:
                            "order by 1, 2").fetchall()
         for schema, name, ddl in rows:
             path = folder / f"{schema}.{name}.parquet"
-            con.execute(f"copy {schema}.{name} to '{path}' (format parquet, compression zstd)")
+            quoted = str(path).replace("'", "''")  # a backup folder's name may hold a quote
+            con.execute(f"copy {schema}.{name} to '{quoted}' (format parquet, compression zstd)")
             count = con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
             tables.append({"schema": schema, "table": name, "ddl": ddl, "rows": count,
                            "file": f"raw/{path.name}", "sha256": file_sha256(path)})

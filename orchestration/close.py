@@ -73,7 +73,7 @@ def close_month(month: date | None = None, wait_seconds: float = 0.0) -> CloseRe
         ensure_close_tables(con)
         if con.execute("select 1 from closes.periods where close_month = ?", [month]).fetchone():
             return CloseResult(month, already_closed=True)
-        con.execute(f"attach '{serving}' as published (read_only)")
+        con.execute("attach '{}' as published (read_only)".format(str(serving).replace("'", "''")))
         try:
             as_of = con.execute("select max(as_of_date) from published.marts.fct_goal_progress").fetchone()[0]
             if as_of is None or as_of < last_day:
