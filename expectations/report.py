@@ -59,7 +59,7 @@ RESTATEMENTS_LISTED = 200
 
 @dataclass(frozen=True)
 class Restatements:
-    rows: list[tuple]  # (month, KPI, subject type, subject, closed, current, difference, changed records, which)
+    rows: list[tuple]  # (month, KPI name, person or unit, closed, current, difference, records changed, which)
     withheld: int  # restatements of personal KPIs, counted only
 
 
@@ -72,15 +72,24 @@ def restatements(warehouse: Path) -> Restatements:
             return Restatements([], 0)
         personal = ", ".join(f"'{d}'" for d in PERSONAL_KPI_DOMAINS)
         rows = con.execute(
-            f"""select strftime(r.close_month, '%Y-%m'), r.kpi_key, r.subject_type, r.subject_id, r.closed_value,
-                       r.current_value, r.difference, r.changed_records, r.changed_record_labels
+            f"""select strftime(r.close_month, '%Y-%m'), k.name_en,
+                       coalesce(e.full_name || ' (' || r.subject_id || ')', u.name, r.subject_id),
+                       r.closed_value, r.current_value, r.difference, r.changed_records, r.changed_record_labels
                 from marts.fct_kpi_restatements r join marts.dim_kpi k using (kpi_key)
+                left join marts.dim_employee e on r.subject_type = 'employee' and e.employee_id = r.subject_id
+                left join marts.dim_org_unit u on r.subject_type = 'org_unit' and u.org_unit_id = r.subject_id
                 where k.domain not in ({personal})
-                order by r.close_month desc, abs(r.difference) desc limit {RESTATEMENTS_LISTED}""").fetchall()
+                order by r.close_month desc, k.name_en, r.subject_type, r.subject_id
+                limit {RESTATEMENTS_LISTED}""").fetchall()
+        rows = [(m, k, who, _amount(c), _amount(v), _amount(d, sign=True), n, w) for m, k, who, c, v, d, n, w in rows]
         withheld = con.execute(
             f"""select count(*) from marts.fct_kpi_restatements r join marts.dim_kpi k using (kpi_key)
                 where k.domain in ({personal})""").fetchone()[0]
     return Restatements(rows, withheld)
+
+
+def _amount(value: float | None, sign: bool = False) -> str:
+    return "–" if value is None else format(value, "+,.2f" if sign else ",.2f")
 
 
 def _restatement_text(r: Restatements) -> str:
@@ -172,10 +181,10 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
     parts.append("</table><h2>Restatements of closed months 已结账月份的重述</h2>"
                  f"<p>{_esc(_restatement_text(restated))}</p>")
     if restated.rows:
-        parts.append("<table><tr><th>month</th><th>KPI</th><th>subject</th><th>closed</th><th>current</th>"
+        parts.append("<table><tr><th>month</th><th>KPI</th><th>person or unit</th><th>closed</th><th>current</th>"
                      "<th>difference</th><th>records changed</th></tr>")
-        for month, kpi, kind, subject, closed, current, diff, n, which in restated.rows:
-            parts.append(f"<tr><td>{_esc(month)}</td><td>{_esc(kpi)}</td><td>{_esc(kind)} {_esc(subject)}</td>"
+        for month, kpi, subject, closed, current, diff, n, which in restated.rows:
+            parts.append(f"<tr><td>{_esc(month)}</td><td>{_esc(kpi)}</td><td>{_esc(subject)}</td>"
                          f"<td>{_esc(closed)}</td><td>{_esc(current)}</td><td>{_esc(diff)}</td>"
                          f"<td>{n}: {_esc(which)}</td></tr>")
         parts.append("</table>")
@@ -232,10 +241,10 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
     story += [Paragraph("Restatements of closed months 已结账月份的重述", styles["Heading2"]),
               para(_restatement_text(restated))]
     if restated.rows:
-        restated_rows = [[para(h) for h in ("month", "KPI", "subject", "closed", "current", "difference",
+        restated_rows = [[para(h) for h in ("month", "KPI", "person or unit", "closed", "current", "difference",
                                             "records changed")]]
-        restated_rows += [[para(m), para(k), para(f"{t} {s}"), para(c), para(v), para(d), para(f"{n}: {w}")]
-                          for m, k, t, s, c, v, d, n, w in restated.rows]
+        restated_rows += [[para(m), para(k), para(s), para(c), para(v), para(d), para(f"{n}: {w}")]
+                          for m, k, s, c, v, d, n, w in restated.rows]
         restated_table = Table(restated_rows, repeatRows=1, colWidths=[50, 150, 110, 80, 80, 70, 190])
         restated_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)]))
         story.append(restated_table)

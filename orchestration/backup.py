@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from connectors.inbox import file_sha256
 from orchestration.lock import refresh_lock
 
 MANIFEST = "manifest.json"
+IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 KEPT_SCHEMAS = "schema_name like 'raw\\_%' escape '\\' or schema_name = 'closes'"
 
 
@@ -91,6 +93,18 @@ def _copy_raw(warehouse: Path, folder: Path) -> list[dict]:
     return tables
 
 
+def _check_entry(manifest_path: Path, table: dict) -> None:
+    """The manifest's statements are run on restore: each must create the raw or closes table it names, from a
+    file inside the backup, and nothing else (a manifest edited by hand must not run other SQL)."""
+    schema, name = str(table.get("schema", "")), str(table.get("table", ""))
+    kept = schema == "closes" or (schema.startswith("raw_") and IDENTIFIER.fullmatch(schema))
+    ddl = " ".join(str(table.get("ddl", "")).split())
+    if not (kept and IDENTIFIER.fullmatch(name) and ddl.upper().startswith(f"CREATE TABLE {schema}.{name}(".upper())
+            and ";" not in ddl.rstrip(";") and table.get("file") == f"raw/{schema}.{name}.parquet"):
+        raise BackupError(f"{manifest_path}: the entry for {schema}.{name} is not a raw or closes table as "
+                          "Northstar writes it; nothing was restored")
+
+
 def prune(target_root: Path, keep: int) -> list[Path]:
     """Delete all but the ``keep`` newest complete backups (never a half-written one of another process)."""
     copies = sorted(p for p in target_root.iterdir() if p.is_dir() and (p / MANIFEST).exists()
@@ -109,6 +123,7 @@ def restore(backup_folder: Path, home: Path | None = None) -> dict[str, int]:
         raise BackupError(f"{backup_folder} is not a Northstar backup (no {MANIFEST})")
     manifest = json.loads(manifest_path.read_text())
     for table in manifest["tables"]:
+        _check_entry(manifest_path, table)
         path = backup_folder / table["file"]
         if not path.exists() or file_sha256(path) != table["sha256"]:
             raise BackupError(f"{path}: missing or changed since the backup was made (SHA-256 differs); "

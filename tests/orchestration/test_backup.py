@@ -3,7 +3,9 @@ same marts; copies beyond the kept number go; a changed file or a non-empty fold
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -74,3 +76,11 @@ def test_only_the_newest_copies_are_kept_and_a_changed_file_is_refused(refreshed
     assert not (tmp_path / "target" / "warehouse" / "northstar.duckdb").exists()
     with pytest.raises(BackupError, match="already holds a warehouse"):
         restore(results[1].folder, refreshed_copy)
+    edited = tmp_path / "edited"  # a manifest edited by hand may not run other SQL on restore
+    shutil.copytree(results[1].folder, edited)
+    manifest = json.loads((edited / "manifest.json").read_text())
+    manifest["tables"][0]["ddl"] += " copy (select 1) to '/tmp/owned.csv';"
+    (edited / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BackupError, match="is not a raw or closes table as Northstar writes it"):
+        restore(edited, tmp_path / "target2")
+    assert not (tmp_path / "target2" / "warehouse" / "northstar.duckdb").exists()
