@@ -22,6 +22,7 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	touch $@
 
 setup: $(VENV)/.synced
+	@scripts/system-packages
 
 demo: setup
 	$(VENV)/bin/northstar simulate --tier small
@@ -37,6 +38,7 @@ test: setup lint
 # Real-browser tests (Debian's Chromium; .ci/run installs it): the dashboards signed in, the Dagster UI.
 # One at a time: a Streamlit server and `dagster dev` side by side starve a 2-core machine.
 test-browser: setup
+	@scripts/system-packages --browser
 	$(VENV)/bin/pytest -m browser -n 0
 
 bench: setup

@@ -46,9 +46,12 @@ class DashboardSettings:
     auth: str = "local"                 # local (hashed accounts file) or oidc (st.login)
     sign_in_free_failures: int = 5      # failed sign-ins per account or client before each try must wait
     sign_in_lockout_seconds: float = 900.0  # the longest wait (the wait doubles from 1 s up to this)
-    hubspot_portal_id: str = "0000000"  # drill-through links, shaped like the source systems' URLs
-    jira_base_url: str = "https://example.atlassian.net"
-    zendesk_base_url: str = "https://example.zendesk.com"
+    session_hours: float = 12.0         # a sign-in lasts this long across reloads, bookmarks and links (cookie)
+    secure_cookie: bool = False         # true when served over https (the session cookie is then https-only)
+    # drill-through links to the source systems; "" (unset) = no link column (never a made-up tenant)
+    hubspot_portal_id: str = ""         # e.g. 4711001 (the number in app.hubspot.com/contacts/<id>/…)
+    jira_base_url: str = ""             # e.g. https://acme.atlassian.net
+    zendesk_base_url: str = ""          # e.g. https://acme.zendesk.com
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,13 @@ def reports_dir() -> Path:
 def logs_dir() -> Path:
     path = northstar_home() / "logs"
     path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sessions_dir() -> Path:
+    """Live dashboard sessions and the key that signs their cookies (owner-only)."""
+    path = northstar_home() / "sessions"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 

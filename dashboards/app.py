@@ -1,8 +1,9 @@
 """Northstar dashboards: the entry point (``northstar serve`` runs ``streamlit run`` on this file).
 
-It only frames the pages: language switch, sign-in, the pages the signed-in role may open, the banner when
-the data shown is older than the last (blocked) refresh attempt. Pages live in ``dashboards/pages/``; every
-query goes through ``dashboards/queries.py`` with the signed-in user.
+It only frames the pages: language switch, sign-in (a signed session cookie keeps it across reloads and links),
+the pages the signed-in role may open, the banner when the data shown is older than the last (blocked) refresh
+attempt. Pages live in ``dashboards/views/`` (not ``pages/``: Streamlit would list that folder's files before
+sign-in); every query goes through ``dashboards/queries.py`` with the signed-in user.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import streamlit as st
 
 from config import settings
 from config.settings import load_settings
-from dashboards import access_log, auth, serving
+from dashboards import access_log, auth, serving, sessions
 from dashboards.access import User
 from dashboards.i18n import LANGUAGES, t
 from dashboards.navigation import PAGES
@@ -22,6 +23,39 @@ def language_switch() -> None:
     choice = st.sidebar.selectbox(t("language", lang()), list(LANGUAGES), format_func=LANGUAGES.get,
                                   index=list(LANGUAGES).index(lang()), key="language_choice")
     st.session_state["lang"] = choice
+
+
+@st.cache_resource
+def session_store() -> sessions.SessionStore:
+    """The live sign-in sessions of this data folder (one store per server process)."""
+    return sessions.SessionStore(settings.sessions_dir(), load_settings().dashboards.session_hours)
+
+
+def _session_cookie() -> str | None:
+    try:
+        return st.context.cookies.get(sessions.COOKIE)
+    except (AttributeError, RuntimeError):  # no browser connection (tests, bare mode)
+        return None
+
+
+def resumed_session(accounts) -> User | None:
+    """The user whose signed session cookie this browser sent (a reload, a bookmark, a link opened in a new tab)."""
+    username = session_store().username(_session_cookie())
+    if username is None:
+        return None
+    try:
+        return auth.account_user(accounts, username)  # re-read: a removed account or changed role counts at once
+    except auth.AccountsError:
+        return None
+
+
+def write_cookie() -> None:
+    """Set (after sign-in) or clear (after sign-out) the session cookie in the browser."""
+    pending = st.session_state.pop("cookie", None)
+    if pending is not None:
+        value, seconds = pending
+        st.html(sessions.cookie_script(value, seconds, load_settings().dashboards.secure_cookie),
+                unsafe_allow_javascript=True)
 
 
 def sign_in() -> User | None:
@@ -38,6 +72,11 @@ def sign_in() -> User | None:
             st.error(tr("no_account"))
             return None
         st.session_state["user"] = user
+        return user
+    user = resumed_session(accounts)
+    if user is not None:
+        st.session_state["user"] = user
+        st.session_state["session_token"] = _session_cookie()
         return user
     st.title(tr("app_title"))
     with st.form("sign_in"):
@@ -60,6 +99,9 @@ def sign_in() -> User | None:
             st.error(tr("bad_credentials"))
             return None
         st.session_state["user"] = user
+        token, seconds = session_store().start(user.username)
+        st.session_state["cookie"] = (token, seconds)
+        st.session_state["session_token"] = token  # this connection's cookie header predates it
         st.rerun()
     return None
 
@@ -72,8 +114,11 @@ def throttle() -> auth.SignInThrottle:
 
 
 def sign_out() -> None:
-    for key in ("user", "person_id", "unit_id"):
+    # the session ends everywhere, even where its cookie was copied
+    session_store().end(st.session_state.get("session_token") or _session_cookie())
+    for key in ("user", "person_id", "unit_id", "session_token"):
         st.session_state.pop(key, None)
+    st.session_state["cookie"] = ("", 0)
     if load_settings().dashboards.auth == "oidc" and st.user.is_logged_in:
         st.logout()
 
@@ -83,6 +128,7 @@ def main() -> None:
     st.set_page_config(page_title="Northstar", page_icon="⭐", layout="wide")
     language_switch()
     user = sign_in()
+    write_cookie()
     if user is None:
         return
     st.sidebar.markdown(f"**{tr('signed_in_as')}** {user.username} · {tr(user.role)}")

@@ -153,6 +153,12 @@ def sign_in(path: Path, throttle: SignInThrottle, username: str, password: str,
     return user, "ok", 0.0
 
 
+def account_user(path: Path, username: str) -> User | None:
+    """The user an account name stands for now (None once the account is gone)."""
+    account = load_accounts(path).get(username)
+    return account.user() if account is not None else None
+
+
 def user_for_email(path: Path, email: str) -> User | None:
     """OIDC: the account whose e-mail is the identity provider's verified e-mail."""
     wanted = email.strip().lower()

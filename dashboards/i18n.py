@@ -51,6 +51,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "nothing_here": ("Nothing to show for this selection.", "此选择下没有数据。"),
     # pages
     "page_goal_map": ("Goal map", "目标地图"),
+    "page_alignment": ("Alignment", "目标对齐"),
     "page_team": ("Team view", "团队视图"),
     "page_person": ("Person view", "个人视图"),
     "page_cross": ("Cross-analysis", "交叉分析"),
@@ -110,16 +111,32 @@ LABELS: dict[str, tuple[str, str]] = {
     "grade": ("Proposed grade", "建议等级"),
     "consecutive_low": ("Consecutive low quarters", "连续低分季度"),
     "pip_candidate": ("PIP candidate", "绩效改进计划候选"),
+    "review_score": ("Manager's review score", "经理评估分"),
+    "tenure": ("Tenure", "司龄"),
+    "months_n": ("{n} months", "{n} 个月"),
     "members": ("Members", "成员"),
     "warnings": ("Early warnings", "预警"),
     "ahead": ("Ahead", "领先"),
     "behind": ("Behind", "落后"),
-    "warning_status": ("{name}: {goal} is {status}", "{name}：{goal} {status}"),
-    "warning_decline": ("{name}: {kpi} fell {n} months in a row", "{name}：{kpi} 连续 {n} 个月下降"),
+    "warning_status": ("{name}: {goal} at {attainment} of target where {expected} was expected by today {status}",
+                       "{name}：{goal} 已达成目标的 {attainment}，按进度今天应达 {expected} {status}"),
+    "warning_decline": ("{name}: {kpi} fell {n} complete months in a row since {since}",
+                        "{name}：{kpi} 自{since}起连续 {n} 个完整月下降"),
+    "contribution": ("Contribution to parent", "对上级目标的贡献"),
+    "alignment_help": ("Each goal is followed by the goals aligned to it. A key result's contribution is its share "
+                       "of its objective's attainment (they add up to it). Open a goal to see its story.",
+                       "每个目标下方列出与之对齐的目标。关键结果的贡献是其在所属目标达成率中的份额（各项之和即目标达成率）。"
+                       "点击目标查看其进展。"),
+    "goal_story": ("The goal over time", "目标进展"),
+    "expected_pace": ("Expected pace", "应达进度"),
+    "status_history": ("Status history", "状态变化"),
+    "detail": ("Detail", "详情"),
+    "open_in_source": ("Open", "打开"),
     "distribution": ("Distribution", "分布"),
     "comparison": ("Comparison", "对比"),
     "median_of_people": ("Median of people's values", "个人数值的中位数"),
     "people": ("People", "人数"),
+    "units_counted": ("Units", "单元数"),
     "grade_counts": ("Forced-distribution proposal (a calibration aid, not a verdict)", "强制分布建议（校准参考，并非结论）"),
     "not_ranked": ("not ranked (unit too small)", "不参与排名（单元人数过少）"),
     "latest_run": ("Latest audit run", "最近一次稽核"),
@@ -202,6 +219,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "team": ("team", "团队"),
     "blocking": ("blocking", "阻断"),
     "warning": ("warning", "警告"),
+    "hubspot": ("HubSpot", "HubSpot"),
+    "jira": ("Jira", "Jira"),
+    "zendesk": ("Zendesk", "Zendesk"),
+    "inbox": ("inbox file", "收件箱文件"),
+    "hr_export": ("HR export", "人力资源导出"),
     "yes": ("yes", "是"),
     "no": ("no", "否"),
 }
@@ -233,15 +255,66 @@ def format_number(value: float | int | None, lang: str, decimals: int = 1) -> st
     return f"{value:,.{decimals}f}"
 
 
+def format_kpi_value(value: float | None, unit: str | None, lang: str) -> str:
+    """A KPI value in its unit: ratios as percentages (94.7%), amounts with two decimals, counts and points whole
+    where they are whole."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    if unit == "currency":
+        return format_number(value, lang, 2)
+    return format_number(value, lang, 0 if float(value).is_integer() else 1)
+
+
 def format_percent(value: float | None, lang: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value * 100:.0f}%"
 
 
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def format_date(value: date | datetime | None, lang: str) -> str:
+    """A day as each language writes it; month names from our table, not the server's locale."""
     if value is None:
         return "–"
     if lang == "zh":
         return f"{value.year}年{value.month}月{value.day}日"
-    return value.strftime("%d %b %Y")
+    return f"{value.day:02d} {MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def format_month(value: date | None, lang: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value.year}年{value.month}月" if lang == "zh" else f"{MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def period_label(period: str | None, lang: str) -> str:
+    """A goal period as people say it: "2026-Q4" -> "2026 Q4" / "2026年第4季度"; "2026" -> "2026" / "2026年";
+    "2026-10" -> "Oct 2026" / "2026年10月". Anything else is shown as written."""
+    text = period or ""
+    year, _, part = text.partition("-")
+    if not year.isdigit():
+        return text
+    if not part:
+        return f"{year}年" if lang == "zh" else year
+    if part.startswith("Q") and part[1:].isdigit():
+        return f"{year}年第{part[1:]}季度" if lang == "zh" else f"{year} {part}"
+    if part.startswith("H") and part[1:].isdigit():
+        return f"{year}年{'上' if part == 'H1' else '下'}半年" if lang == "zh" else f"{year} {part}"
+    if part.isdigit() and 1 <= int(part) <= 12:
+        return format_month(date(int(year), int(part), 1), lang)
+    return text
+
+
+# status -> the colour of its badge (Streamlit's badge colours; the same in tables as hex)
+STATUS_BADGES = {"achieved": "green", "on_track": "green", "at_risk": "orange", "off_track": "red", "no_data": "gray"}
+BADGE_HEX = {"green": "#2e7d32", "orange": "#ef6c00", "red": "#c62828", "gray": "#757575"}
+
+
+def status_badge(status: str | None, lang: str) -> str:
+    """Markdown for a status: a coloured badge holding the word (no emoji: they turn into boxes without the fonts)."""
+    colour = STATUS_BADGES.get(status or "no_data", "gray")
+    return f":{colour}-badge[{status_label(status or 'no_data', lang)}]"

@@ -8,7 +8,7 @@ recomputes a KPI (cross-analysis by title shows the distribution of people's mar
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
@@ -208,6 +208,45 @@ def person_goals(con: duckdb.DuckDBPyConnection, user: User, employee_id: str,
     return owner_goals(con, user, "employee", employee_id, period)
 
 
+def goal_alignment(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.DataFrame:
+    """The goal cascade in force during ``period``: the year's company, department and team objectives and key
+    results, and the people's goals of ``period`` aligned under them, each with owner, weight, attainment, status
+    and (key results) contribution to the parent. Org goals of the units whose goals ``user`` may see; people's
+    goals only for users who see individuals, within their scope."""
+    start, end = _period_window(con, period)
+    unit_sql, unit_params = _scope_filter("g.owner_id", goal_units(con, user))
+    person_sql, person_params = _scope_filter("g.owner_id", _individuals(con, user))
+    return con.execute(
+        f"""select g.goal_id, g.parent_goal_id, g.goal_type, g.title, g.kpi_key, g.owner_type, g.owner_id,
+                   coalesce(e.full_name, u.name, g.owner_id) as owner, g.period, g.weight, g.target, g.actual,
+                   g.attainment, g.expected_attainment, g.status, g.contribution
+            from marts.fct_goal_status g
+            left join marts.dim_employee e on g.owner_type = 'employee' and e.employee_id = g.owner_id
+            left join marts.dim_org_unit u on g.owner_type = 'org_unit' and u.org_unit_id = g.owner_id
+            where g.period_start <= ? and g.period_end >= ?
+              and ((g.owner_type = 'org_unit' and {unit_sql}) or (g.owner_type = 'employee' and {person_sql}))
+            order by coalesce(u.path, ''), g.goal_type, g.goal_id""",
+        [start, end, *unit_params, *person_params]).pl()
+
+
+def goal_history(con: duckdb.DuckDBPyConnection, user: User, goal_id: str) -> pl.DataFrame:
+    """One goal's progress snapshots (month ends and the as-of day) for its story chart, if ``user`` may see the
+    goal's owner; with the KPI's pacing and the goal's original target."""
+    owner = con.execute("select owner_type, owner_id from marts.dim_goal where goal_id = ? limit 1",
+                        [goal_id]).fetchall()
+    if not owner:
+        raise AccessDenied(f"{user.username} ({user.role}) asked for goal {goal_id}, which does not exist")
+    owner_goals(con, user, owner[0][0], owner[0][1], None)  # the same scope as the owner's goal list (raises)
+    return con.execute(
+        """select p.as_of_date, p.actual, p.target, p.attainment, p.expected_attainment, p.status, p.forecast_value,
+                  p.forecast_attainment, p.target_revision, s.original_target, s.period_start, s.period_end,
+                  k.pacing, k.direction
+           from marts.fct_goal_progress p
+           join marts.fct_goal_status s using (goal_id)
+           left join marts.dim_kpi k on k.kpi_key = s.kpi_key
+           where p.goal_id = ? order by p.as_of_date""", [goal_id]).pl()
+
+
 def team_goal_matrix(con: duckdb.DuckDBPyConnection, user: User, unit_id: str, period: str) -> pl.DataFrame:
     """Members now in ``unit_id``'s subtree × their KPI goals in ``period``, with the latest progress."""
     _deny_unless(user.sees_individuals, user, "team members' goals")
@@ -232,7 +271,7 @@ def consecutive_declines(con: duckdb.DuckDBPyConnection, user: User, employee_id
     _deny_unless(user.sees_individuals, user, "individual KPI values")
     scope_sql, scope_params = _scope_filter("d.employee_id", visible_employees(con, user))
     return con.execute(
-        f"""select d.employee_id, d.kpi_key, k.name_en, k.name_zh, d.declines, e.full_name
+        f"""select d.employee_id, d.kpi_key, k.name_en, k.name_zh, d.declines, d.latest_month, e.full_name
             from marts.fct_kpi_declines d
             join marts.dim_kpi k using (kpi_key)
             join marts.dim_employee e using (employee_id)
@@ -265,11 +304,14 @@ def score_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def calibration(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.DataFrame:
-    """HR only: every score with its department, grade proposal and the consecutive-low / PIP flags."""
+    """HR only: every score with its department, grade proposal and the consecutive-low / PIP flags, beside the
+    manager's review score and the person's tenure (whole months from hire to the scoring day)."""
     _deny_unless(user.sees_pip, user, "calibration and PIP flags")
     return con.execute(
         """select s.employee_id, e.full_name, e.title, d.name as department, s.period, s.weighted_score,
-                  s.rank_in_unit, s.unit_size, s.grade, s.consecutive_low_periods, s.pip_candidate
+                  s.rank_in_unit, s.unit_size, s.grade, s.consecutive_low_periods, s.pip_candidate,
+                  s.review_score, s.review_cycle, e.hire_date,
+                  date_diff('month', e.hire_date, s.scored_on) as tenure_months
            from marts.fct_scorecard s join marts.dim_employee e using (employee_id)
            left join marts.dim_org_unit d on d.org_unit_id = s.unit_id
            where s.period = ? order by d.name, s.rank_in_unit""", [period]).pl()
@@ -278,20 +320,25 @@ def calibration(con: duckdb.DuckDBPyConnection, user: User, period: str) -> pl.D
 # -- drill-through ---------------------------------------------------------------------------------
 
 def record_link(source_object: str, source: str, record_id: str, label: str, links: dict[str, str]) -> str | None:
-    """A URL shaped like the source system's own, from the configured bases (None for inbox records).
+    """A URL shaped like the source system's own, from the configured bases; None for inbox records and for a
+    system whose base is not set (no link beats a link to a tenant that is not the company's).
 
     ``record_id`` is the id in the source system (``fct_kpi_records.source_record_id``)."""
-    hubspot = f"https://app.hubspot.com/contacts/{links['hubspot_portal_id']}/record"
+    if source == "inbox":
+        return None
+    portal, jira, zendesk = (links.get(k, "").rstrip("/") for k in
+                             ("hubspot_portal_id", "jira_base_url", "zendesk_base_url"))
+    hubspot = f"https://app.hubspot.com/contacts/{portal}/record"
     shapes = {
-        "deal": f"{hubspot}/0-3/{record_id}",
-        "call": f"{hubspot}/0-48/{record_id}",
-        "meeting": f"{hubspot}/0-47/{record_id}",
-        "issue": f"{links['jira_base_url']}/browse/{label}",
-        "version": f"{links['jira_base_url']}/projects/{label.split(' ')[0]}/versions/{record_id}",
-        "ticket": f"{links['zendesk_base_url']}/agent/tickets/{record_id}",
-        "rating": f"{links['zendesk_base_url']}/agent/reporting/satisfaction",
+        "deal": portal and f"{hubspot}/0-3/{record_id}",
+        "call": portal and f"{hubspot}/0-48/{record_id}",
+        "meeting": portal and f"{hubspot}/0-47/{record_id}",
+        "issue": jira and f"{jira}/browse/{label.split(' ')[0]}",
+        "version": jira and f"{jira}/projects/{label.split(' ')[0]}/versions/{record_id}",
+        "ticket": zendesk and f"{zendesk}/agent/tickets/{record_id}",
+        "rating": zendesk and f"{zendesk}/agent/reporting/satisfaction",
     }
-    return shapes.get(source_object) if source != "inbox" else None
+    return shapes.get(source_object) or None
 
 
 def kpi_records(con: duckdb.DuckDBPyConnection, user: User, employee_id: str, kpi_key: str,
@@ -304,9 +351,8 @@ def kpi_records(con: duckdb.DuckDBPyConnection, user: User, employee_id: str, kp
     _deny_unless(user.sees_individuals, user, "individual records")
     require_employee(con, user, employee_id)
     frame = con.execute(
-        """select r.event_date, r.source, r.source_object, r.label, r.record_id, r.source_record_id, r.project_key,
-                  r.numerator,
-                  r.denominator, r.value
+        """select r.event_date, r.source, r.source_object, r.label, r.detail, r.record_id, r.source_record_id,
+                  r.project_key, r.numerator, r.denominator, r.value
            from marts.fct_kpi_records r
            where r.employee_id = ? and r.kpi_key = ? and r.event_date between ? and ?
            order by r.event_date, r.record_id limit ?""", [employee_id, kpi_key, period_start, period_end, limit]).pl()
@@ -318,6 +364,13 @@ def kpi_records(con: duckdb.DuckDBPyConnection, user: User, employee_id: str, kp
 # -- cross-analysis --------------------------------------------------------------------------------
 
 DIMENSIONS = ("department", "title", "project", "period")
+
+
+def _period_end(start: date, period_type: str) -> date:
+    """The last day of the month, quarter or year that begins on ``start``."""
+    months = {"month": 1, "quarter": 3, "year": 12}[period_type]
+    index = start.year * 12 + start.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
 
 
 def cross_analysis(con: duckdb.DuckDBPyConnection, user: User, kpi_key: str, dimension: str, period_type: str,
@@ -348,12 +401,23 @@ def cross_analysis(con: duckdb.DuckDBPyConnection, user: User, kpi_key: str, dim
     if dimension == "title":
         _deny_unless(user.sees_individuals, user, "individual values by title")
         scope_sql, params = _scope_filter("v.subject_id", visible_employees(con, user))
+        # everyone in scope who held a job in the period: with no records a summed KPI is 0 (nothing was done),
+        # a ratio or median has no value (nothing to divide) and is left out of the distribution
         return con.execute(
-            f"""select e.title as group_label, e.employee_id, e.full_name, v.value, v.record_count
-                from marts.fct_kpi_values v join marts.dim_employee e on e.employee_id = v.subject_id
-                where v.kpi_key = ? and v.subject_type = 'employee' and v.period_type = ? and v.period_start = ?
-                  and {scope_sql}
-                order by e.title, v.value""", [kpi_key, period_type, period_start, *params]).pl()
+            f"""select e.title as group_label, e.employee_id, e.full_name,
+                       case when k.measure = 'sum' then coalesce(v.value, 0) else v.value end as value,
+                       coalesce(v.record_count, 0) as record_count
+                from marts.dim_employee e
+                cross join (select measure from marts.dim_kpi where kpi_key = ?) as k
+                left join marts.fct_kpi_values v
+                    on v.subject_id = e.employee_id and v.kpi_key = ? and v.subject_type = 'employee'
+                   and v.period_type = ? and v.period_start = ?
+                where {scope_sql.replace('v.subject_id', 'e.employee_id')}
+                  and e.hire_date <= ? and coalesce(e.termination_date, ?) >= ?
+                  and (v.value is not null or k.measure = 'sum')
+                order by e.title, value""",
+            [kpi_key, kpi_key, period_type, period_start, *params, _period_end(period_start, period_type),
+             period_start, period_start]).pl()
     if dimension == "period":
         _deny_unless(user.role != "employee", user, "org aggregates")
         top = units(con, user).sort("depth").head(1)
@@ -365,6 +429,22 @@ def cross_analysis(con: duckdb.DuckDBPyConnection, user: User, kpi_key: str, dim
                where v.kpi_key = ? and v.subject_type = 'org_unit' and v.subject_id = ? and v.period_type = ?
                order by v.period_start""", [kpi_key, top["org_unit_id"][0], period_type]).pl()
     raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}, not {dimension!r}")
+
+
+def default_cross_kpi(con: duckdb.DuckDBPyConnection, user: User) -> str:
+    """The KPI cross-analysis opens on: a manager's own unit's key-result KPI, else the company's first key result."""
+    unit = []
+    if user.role == "manager":
+        unit = con.execute("""select org_unit_id from marts.dim_org_unit where manager_employee_id = ?
+                              order by depth limit 1""", [user.employee_id]).fetchall()
+    rows = con.execute(
+        """select g.kpi_key from marts.fct_goal_status g join marts.dim_org_unit u on u.org_unit_id = g.owner_id
+           where g.owner_type = 'org_unit' and g.kpi_key is not null
+             and (u.org_unit_id = ? or (? is null and u.depth = 0))
+           order by g.period desc, g.goal_id limit 1""", [unit[0][0] if unit else None] * 2).fetchall()
+    if rows:
+        return rows[0][0]
+    return con.execute("select min(kpi_key) from marts.dim_kpi").fetchall()[0][0]
 
 
 def kpi_period_starts(con: duckdb.DuckDBPyConnection, kpi_key: str, period_type: str) -> list[date]:

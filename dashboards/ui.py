@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import duckdb
 import polars as pl
@@ -20,9 +21,20 @@ import streamlit as st
 from config.settings import load_settings
 from dashboards import access_log, queries, serving
 from dashboards.access import AccessDenied, User
-from dashboards.i18n import format_date, format_number, format_percent, status_label, t
+from dashboards.i18n import (
+    BADGE_HEX,
+    STATUS_BADGES,
+    format_date,
+    format_kpi_value,
+    format_month,
+    format_number,
+    format_percent,
+    period_label,
+    status_badge,
+    status_label,
+    t,
+)
 
-STATUS_ICONS = {"achieved": "🏆", "on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪"}
 STATUS_COLOURS = {"achieved": "#2e7d32", "on_track": "#66bb6a", "at_risk": "#ffb300", "off_track": "#e53935",
                   "no_data": "#bdbdbd", None: "#e0e0e0"}
 
@@ -106,11 +118,61 @@ def scoped(name: str, **kwargs: Any) -> Any:
 
 
 def goal_period_select(key: str, quarters_only: bool = False) -> str:
-    """A goal-period picker that starts on the quarter holding the data's as-of day."""
+    """A goal-period picker that starts on the URL's period, else the quarter holding the data's as-of day."""
     periods = [p for p in reference("goal_periods") if "-Q" in p or not quarters_only]
-    default = reference("current_quarter")
-    return st.selectbox(tr("period"), periods, key=key,
-                        index=periods.index(default) if default in periods else len(periods) - 1)
+    language = lang()  # bound now: a format function may be called outside the script thread
+    return url_select(tr("period"), periods, key, "period", reference("current_quarter"),
+                      lambda p: period_label(p, language))
+
+
+# -- links: a view's state lives in its URL (page path + query parameters) --------------------------------------
+
+LINK_TEXT = r"#(.*)$"  # a table link shows the text after '#' (the fragment never reaches the server)
+
+
+def link(page: str, text: object, **params: object) -> str:
+    """A relative link to ``page`` (its url path) opening the view ``params`` describe; ``text`` is what a table's
+    link column shows. Relative, so it works under any base path."""
+    query = urlencode({k: str(v) for k, v in params.items() if v is not None})
+    return f"{page}?{query}#{text}"
+
+
+def md_link(page: str, text: object, **params: object) -> str:
+    """The same link for markdown: the text escaped (a name is data), the URL percent-encoded."""
+    return f"[{md(text)}]({link(page, '', **params).removesuffix('#')})"
+
+
+def link_column(label: str) -> Any:
+    return st.column_config.LinkColumn(label, display_text=LINK_TEXT)
+
+
+def url_select(label: str, options: list, key: str, param: str, default: Any = None,
+               format_func: Any = str) -> Any:
+    """A select box whose choice is kept in the URL's ``param``. A value arriving in the URL (a link, a bookmark)
+    selects it once; the user's later picks are written back, so a reload or a shared link opens the same view.
+    Returns None when the URL asks for a value that is not among ``options`` (the caller says why)."""
+    wanted, written = st.query_params.get(param), st.session_state.setdefault("_url_written", {})
+    if wanted is not None and wanted != written.get(param):  # arrived from outside this session's own writes
+        written[param] = wanted
+        if wanted not in [str(o) for o in options]:
+            return None
+        st.session_state[key] = next(o for o in options if str(o) == wanted)
+    if not options:
+        return None
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    if key in st.session_state:  # the widget's own state decides (a default as well would be ignored, and warned)
+        choice = st.selectbox(label, options, key=key, format_func=format_func)
+    else:
+        index = options.index(default) if default in options else len(options) - 1
+        choice = st.selectbox(label, options, key=key, index=index, format_func=format_func)
+    st.query_params[param] = written[param] = str(choice)
+    return choice
+
+
+def requested(param: str) -> str | None:
+    """A value the URL asks for (e.g. a person outside the user's scope, to be refused with the reason)."""
+    return st.query_params.get(param)
 
 
 def reference(name: str, *args: Any) -> Any:
@@ -130,9 +192,11 @@ def stale_banner() -> None:
 
 def page_header(page_key: str) -> User:
     """The page title; stops the page for a role the page is not for (whatever URL or switch led here)."""
-    from dashboards.navigation import PAGES
+    from dashboards.navigation import PAGE_PARAMS, PAGES
 
     user = current_user()
+    for name in [n for n in st.query_params if n not in PAGE_PARAMS.get(page_key, ())]:
+        del st.query_params[name]  # another page's state: a shared URL carries only this view's
     st.header(tr(page_key))
     stale_banner()
     if user.role not in PAGES[page_key][1]:
@@ -154,11 +218,86 @@ def denied(exc: AccessDenied) -> None:
 
 
 def status_chip(status: str | None) -> str:
-    return f"{STATUS_ICONS.get(status, '⚪')} {status_label(status, lang())}"
+    """A status as plain text in the user's language (select boxes, metrics, chart hovers)."""
+    return status_label(status or "no_data", lang())
+
+
+def badge(status: str | None) -> str:
+    """A status as a coloured badge with its word, for markdown."""
+    return status_badge(status, lang())
+
+
+def period_text(period: str | None) -> str:
+    return period_label(period, lang())
+
+
+def status_column(label: str, cells: dict[str, str | None] | None = None) -> Any:
+    """Column config drawing status cells as coloured pills holding the word. ``cells``: each cell text -> its
+    status (default: the statuses' own words), so a cell can say more than the status ("83 % · on track")."""
+    language = lang()
+    cells = cells or {status_label(s, language): s for s in STATUS_BADGES}
+    return st.column_config.MultiselectColumn(
+        label, options=list(cells), disabled=True,
+        color=[BADGE_HEX[STATUS_BADGES.get(s or "no_data", "gray")] for s in cells.values()])
 
 
 def kpi_label(row: dict) -> str:
     return row["name_zh"] if lang() == "zh" else row["name_en"]
+
+
+def goal_title(title: str | None, kpi_key: str | None, kpi_names: dict[str, str]) -> str:
+    """The goal's title as its owner wrote it in the workbook; a KPI key typed into it reads as the KPI's name in
+    the user's language, and an untitled KPI goal is called by its KPI."""
+    name = kpi_names.get(kpi_key or "", kpi_key or "")
+    text = (title or "").strip()
+    if not text:
+        return name or "–"
+    return text.replace(kpi_key, name) if kpi_key else text
+
+
+def goals_shown(goals: pl.DataFrame, owner: str, title_link: Any = None,
+                actual_link: Any = None) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """A goal table as people read it: the workbook's title, its type, the KPI's name and the period in the user's
+    language, the owner, targets and actuals in the KPI's unit, attainment, pace, status and forecast. ``title_link``
+    / ``actual_link``: row -> URL (see ``link``) to make the title or the number a link. Returns (frame, columns'
+    config) for ``table``."""
+    language, names, units = lang(), kpi_options(), kpi_units()
+
+    def in_unit(column: str) -> pl.Expr:
+        return pl.struct([column, "kpi_key"]).map_elements(
+            lambda r: format_kpi_value(r[column], units.get(r["kpi_key"]), language), return_dtype=pl.Utf8)
+
+    rows = goals.with_columns(
+        pl.struct(["title", "kpi_key"]).map_elements(lambda r: goal_title(r["title"], r["kpi_key"], names),
+                                                     return_dtype=pl.Utf8).alias("title_text"),
+        pl.col("kpi_key").replace_strict(names, default=None).fill_null("–").alias("kpi_name"),
+        pl.col("goal_type").replace_strict({k: t(k, language) for k in ("objective", "key_result", "kpi")},
+                                           default=pl.col("goal_type")).alias("type_text"),
+        pl.col("period").map_elements(lambda p: period_label(p, language), return_dtype=pl.Utf8).alias("period_text"),
+        pl.lit(owner).alias("owner"),
+        *(in_unit(c).alias(f"{c}_text") for c in ("original_target", "target", "actual", "forecast_value")))
+    config: dict[str, Any] = {}
+    for column, make in (("title_text", title_link), ("actual_text", actual_link)):
+        if make is not None:
+            rows = rows.with_columns(pl.struct(rows.columns).map_elements(
+                lambda r, c=column, f=make: f(r, r[c]), return_dtype=pl.Utf8).alias(column))
+    shown = localise(rows, {"title_text": "goal_title", "type_text": "goal_type", "kpi_name": "kpi",
+                            "period_text": "period", "owner": "owner", "weight": "weight",
+                            "original_target_text": "original_target", "target_text": "target",
+                            "actual_text": "actual", "attainment": "attainment",
+                            "expected_attainment": "expected_attainment", "status": "status",
+                            "forecast_value_text": "forecast_value", "forecast_attainment": "forecast_attainment"},
+                     percent=("attainment", "expected_attainment", "forecast_attainment"), statuses=("status",))
+    if title_link is not None:
+        config[tr("goal_title")] = link_column(tr("goal_title"))
+    if actual_link is not None:
+        config[tr("actual")] = link_column(tr("actual"))
+    return shown, config
+
+
+def kpi_units() -> dict[str, str]:
+    frame = reference("kpis")
+    return dict(zip(frame["kpi_key"], frame["unit"], strict=True))
 
 
 def kpi_options() -> dict[str, str]:
@@ -170,7 +309,7 @@ def localise(frame: pl.DataFrame, columns: dict[str, str], percent: tuple[str, .
              numbers: tuple[str, ...] = (), dates: tuple[str, ...] = (),
              statuses: tuple[str, ...] = ()) -> pl.DataFrame:
     """The columns to show, renamed to labels, numbers/dates/statuses formatted for the current language."""
-    language = lang()
+    language = lang()  # read once, here: formatters run outside the script thread (no session state there)
     out = frame.select([c for c in columns if c in frame.columns])
     replacements = []
     for col in out.columns:
@@ -180,8 +319,10 @@ def localise(frame: pl.DataFrame, columns: dict[str, str], percent: tuple[str, .
             replacements.append(pl.col(col).map_elements(lambda v: format_number(v, language), return_dtype=pl.Utf8))
         elif col in dates:
             replacements.append(pl.col(col).map_elements(lambda v: format_date(v, language), return_dtype=pl.Utf8))
-        elif col in statuses:
-            replacements.append(pl.col(col).map_elements(status_chip, return_dtype=pl.Utf8))
+        elif col in statuses:  # a one-word list: drawn as a coloured pill by status_column (see table())
+            words = {s: status_label(s, language) for s in STATUS_BADGES}
+            replacements.append(pl.col(col).fill_null("no_data").replace_strict(words, default=pl.col(col))
+                                .cast(pl.Utf8).map_elements(lambda v: [v], return_dtype=pl.List(pl.Utf8)))
     if replacements:
         out = out.with_columns(replacements)
     # formatted cells for nulls too ("–"), so an empty value never reads as zero
@@ -227,7 +368,10 @@ def table(frame: pl.DataFrame, name: str, shown: pl.DataFrame | None = None, **c
     if frame.height > limit:
         st.caption(tr("rows_limited", n=limit))
     frame = frame.head(limit)
-    display = (shown if shown is not None else frame).head(limit)
+    display = _no_blanks((shown if shown is not None else frame).head(limit))
+    status_header = tr("status")
+    if status_header in display.columns and isinstance(display.schema[status_header], pl.List):
+        column_config.setdefault(status_header, status_column(status_header))
     st.dataframe(display.to_pandas(), hide_index=True, width="stretch", column_config=column_config or None)
     export = _exportable(frame)
     left, right = st.columns(2)
@@ -236,6 +380,21 @@ def table(frame: pl.DataFrame, name: str, shown: pl.DataFrame | None = None, **c
                          "text/csv", key=f"csv-{name}")
     right.download_button(tr("download_xlsx"), lambda: _xlsx(export), f"{name}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{name}")
+
+
+def _no_blanks(frame: pl.DataFrame) -> pl.DataFrame:
+    """Empty cells read "–", never "None" or "NaN" (the grid prints a null as "None")."""
+    language = lang()
+    fixes = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Utf8:
+            fixes.append(pl.col(name).fill_null("–"))
+        elif dtype.is_numeric() and frame[name].null_count():
+            fixes.append(pl.col(name).map_elements(lambda v: format_number(v, language), return_dtype=pl.Utf8)
+                         .fill_null("–"))
+        elif dtype == pl.Null:
+            fixes.append(pl.lit("–").alias(name))
+    return frame.with_columns(fixes) if fixes else frame
 
 
 def _exportable(frame: pl.DataFrame) -> pl.DataFrame:
@@ -249,9 +408,16 @@ def _exportable(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
-def when(value: str | datetime | date | None) -> str:
+def month_text(value: date | None) -> str:
+    return format_month(value, lang())
+
+
+def when(value: str | datetime | date | None, language: str | None = None) -> str:
+    """A day or an instant in the user's language (pass ``language`` when called outside the script thread, e.g.
+    from a polars expression: session state is not readable there)."""
     if value is None:
         return "–"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return format_date(value, lang()) + (value.strftime(" %H:%M UTC") if isinstance(value, datetime) else "")
+    return format_date(value, language or lang()) + (value.strftime(" %H:%M UTC") if isinstance(value, datetime)
+                                                     else "")

@@ -103,7 +103,10 @@ def _gx_context(docs_root: Path | None):
 
 
 def data_docs_index(docs_root: Path) -> Path:
-    return docs_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    """The offline Data Docs (``expectations/docs.py``), not GX's CDN-styled site."""
+    from expectations.docs import site_index
+
+    return site_index(docs_root)
 
 
 def _sample(result: dict) -> str | None:
@@ -192,7 +195,8 @@ def run_audit(warehouse: Path, run_id: str | None = None, suites: list[Suite] | 
               docs_root: Path | None = None) -> AuditOutcome:
     """Validate every suite against the build warehouse and store the results there.
 
-    With ``docs_root``, GX keeps the validations in a file context there and rebuilds its Data Docs.
+    With ``docs_root``, GX keeps the validations in a file context there, and the run's offline Data Docs page
+    (``expectations/docs.py``) is written beside them.
     """
     from expectations.suites import all_suites
     from expectations.suites.sources import VOLUME_TABLES
@@ -210,10 +214,12 @@ def run_audit(warehouse: Path, run_id: str | None = None, suites: list[Suite] | 
                 continue
             outcome.results.extend(_validate(context, suite, frame, outcome.run_id, outcome.audited_at,
                                              keep=docs_root is not None))
-        if docs_root is not None:
-            context.build_data_docs()
         outcome.seconds = time.perf_counter() - started
         _store(con, outcome, VOLUME_TABLES)
+        if docs_root is not None:  # our own self-contained pages: GX's site needs CDNs to render
+            from expectations.docs import write_data_docs
+
+            write_data_docs(con, docs_root, outcome.run_id)
     return outcome
 
 

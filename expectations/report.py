@@ -47,7 +47,7 @@ class AreaSummary:
     failed_blocking: int
     failed_warning: int
     trend: list[int]  # failed checks per run, oldest first
-    kpis: list[str]
+    kpis: list[str]  # the KPIs its tables feed, by name (English / Chinese)
     pages: list[str]
     failures: list[CheckResult]
 
@@ -114,7 +114,8 @@ def summarise(warehouse: Path, outcome: AuditOutcome) -> tuple[list[AreaSummary]
                group by all""", [TREND_RUNS]).fetchall()
         runs = [r[0] for r in con.execute(
             "select run_id from audit.runs order by audited_at desc limit ?", [TREND_RUNS]).fetchall()][::-1]
-        kpis = con.execute("select kpi_key, domain from marts.dim_kpi order by kpi_key").fetchall() \
+        kpis = con.execute("""select name_en || ' / ' || name_zh, domain from marts.dim_kpi
+                              order by domain, kpi_key""").fetchall() \
             if con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' "
                            "and table_name = 'dim_kpi'").fetchall()[0][0] else []
     failed_by_run_area: dict[tuple[str, str], int] = {}
@@ -127,14 +128,52 @@ def summarise(warehouse: Path, outcome: AuditOutcome) -> tuple[list[AreaSummary]
         if not results:
             continue
         failures = [r for r in results if not r.success]
+        trend = [failed_by_run_area.get((run, key), 0) for run in runs if run != outcome.run_id]
         summaries.append(AreaSummary(
             key, title, len(results), sum(r.severity == "blocking" for r in failures),
-            sum(r.severity == "warning" for r in failures), [failed_by_run_area.get((run, key), 0) for run in runs],
+            sum(r.severity == "warning" for r in failures), [*trend, len(failures)][-TREND_RUNS:],
             [k for k, domain in kpis if domain in domains], pages if failures else [], failures))
     trail = {kpi: [r for r in outcome.results
                    if domain in AREAS[area_of.get(r.suite, "marts")][1]]
              for kpi, domain in kpis}
     return summaries, trail
+
+
+def _trend(values: list[int]) -> str:
+    """Failed expectations per run, oldest first, the run in this report last (marked): "2 → 1 → 0 (this run)"."""
+    if len(values) == 1:
+        return f"{values[0]} (this run; the first recorded)"
+    return " → ".join(map(str, values)) + " (this run)"
+
+
+CJK_FONTS = (  # TrueType fonts with Chinese glyphs (reportlab embeds TrueType outlines, not CFF/OpenType ones)
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei (make setup installs it)
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+
+def pdf_font() -> tuple[str, bool]:
+    """The font the PDF is set in: an embedded CJK TrueType font (``NORTHSTAR_CJK_FONT`` or a known Debian path),
+    else the non-embedded STSong-Light CID font (readers substitute it; logged, so it is never silent)."""
+    import logging
+    import os
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for candidate in (os.environ.get("NORTHSTAR_CJK_FONT"), *CJK_FONTS):
+        if candidate and Path(candidate).exists():
+            if "NorthstarCJK" not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont("NorthstarCJK", candidate, subfontIndex=0))
+            return "NorthstarCJK", True
+    logging.getLogger(__name__).warning(
+        "no CJK TrueType font found (%s): the auditor PDF uses STSong-Light, not embedded; install Debian's "
+        "fonts-wqy-microhei or set NORTHSTAR_CJK_FONT", ", ".join(CJK_FONTS))
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light", False
 
 
 def _esc(value: object) -> str:
@@ -156,11 +195,12 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 {f'<p>Every validation in detail: <a href="{_esc(data_docs.as_uri())}">Great Expectations Data Docs</a></p>'
  if data_docs else ''}
 <h2>By source 按数据源</h2><table><tr><th>source</th><th>expectations</th><th>failed (blocking / warning)</th>
-<th>failed per run, last {TREND_RUNS} (oldest first)</th><th>feeds KPIs</th><th>affected dashboards</th></tr>"""]
+<th>failed per run, last {TREND_RUNS} (oldest first, this run last)</th><th>feeds KPIs</th>
+<th>affected dashboards</th></tr>"""]
     for s in summaries:
         css = "blocking" if s.failed_blocking else "warning" if s.failed_warning else "ok"
         parts.append(f"<tr><td>{_esc(s.title)}</td><td>{s.checks}</td><td class='{css}'>{s.failed_blocking} / "
-                     f"{s.failed_warning}</td><td>{' → '.join(map(str, s.trend))}</td>"
+                     f"{s.failed_warning}</td><td>{_esc(_trend(s.trend))}</td>"
                      f"<td>{_esc(', '.join(s.kpis))}</td><td>{_esc(', '.join(s.pages))}</td></tr>")
     parts.append("</table><h2>Failures and samples 失败明细与样本</h2>")
     for s in summaries:
@@ -197,14 +237,12 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))  # Chinese text without shipping a font file
+    font, _ = pdf_font()  # one font for every style: embedded, so the PDF reads the same on any machine
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
-        style.fontName = "STSong-Light"
+        style.fontName = font
     body = styles["BodyText"]
 
     def para(text: object) -> Paragraph:
@@ -218,10 +256,11 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
     rows = [[para(h) for h in ("source", "expectations", "failed blocking / warning", "trend", "feeds KPIs",
                                "affected dashboards")]]
     rows += [[para(s.title), para(s.checks), para(f"{s.failed_blocking} / {s.failed_warning}"),
-              para(" → ".join(map(str, s.trend))), para(", ".join(s.kpis)), para(", ".join(s.pages))]
+              para(_trend(s.trend)), para(", ".join(s.kpis)), para(", ".join(s.pages))]
              for s in summaries]
     table = Table(rows, repeatRows=1, colWidths=[110, 45, 80, 90, 250, 160])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                           ("FONTNAME", (0, 0), (-1, -1), font)]))
     story += [table, Spacer(1, 12), Paragraph("Failures and samples 失败明细与样本", styles["Heading2"])]
     for s in summaries:
         for r in s.failures:
@@ -235,7 +274,7 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
                                                           if not r.success) or "none")]
                    for k, v in trail.items()]
     trail_table = Table(trail_rows, repeatRows=1, colWidths=[170, 80, 480])
-    trail_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)]))
+    trail_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("FONTNAME", (0, 0), (-1, -1), font)]))
     story.append(trail_table)
     restated = restated or Restatements([], 0)
     story += [Paragraph("Restatements of closed months 已结账月份的重述", styles["Heading2"]),
@@ -246,9 +285,11 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
         restated_rows += [[para(m), para(k), para(s), para(c), para(v), para(d), para(f"{n}: {w}")]
                           for m, k, s, c, v, d, n, w in restated.rows]
         restated_table = Table(restated_rows, repeatRows=1, colWidths=[50, 150, 110, 80, 80, 70, 190])
-        restated_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)]))
+        restated_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                            ("FONTNAME", (0, 0), (-1, -1), font)]))
         story.append(restated_table)
-    SimpleDocTemplate(str(path), pagesize=landscape(A4), title=f"Northstar audit {outcome.run_id}").build(story)
+    SimpleDocTemplate(str(path), pagesize=landscape(A4), title=f"Northstar audit {outcome.run_id}",
+                      initialFontName=font).build(story)  # not Helvetica: every font in the file is embedded
 
 
 def write_reports(warehouse: Path, outcome: AuditOutcome, folder: Path,

@@ -163,6 +163,18 @@ def _hubspot_owner(company: Company, owner_id: str, person: Person | None, ext: 
         yield Version("owners", owner_id, gone, {**payload, "archived": True, "updatedAt": iso_z(gone)})
 
 
+CUSTOMERS = ("Acme Logistics", "Blue Harbor Foods", "Cedar Health", "Delta Print", "Evergreen Retail", "Fjord Energy",
+             "Golden Gate Textiles", "Harbin Machinery", "Iris Optics", "Jade River Tea", "Kestrel Air", "Lotus Bank",
+             "Maple Schools", "Nimbus Cloud", "Orchid Hotels", "Pioneer Steel")
+DEAL_KINDS = ("annual licence", "renewal", "seat expansion", "pilot", "support plan", "onboarding package")
+
+
+def _deal_name(company: Company, deal_id: str) -> str:
+    """A deal named as sales people name them (its own random stream: no other simulated value changes)."""
+    rng = random.Random(f"{company.seed}:deal-name:{deal_id}")
+    return f"{rng.choice(CUSTOMERS)} – {rng.choice(DEAL_KINDS)}"
+
+
 def _deal(company: Company, deal_id: str, owner_id: str, peers: list[tuple[str, Person]], day: date,
           outcome: str | None) -> Iterator[Version]:
     """One deal's life; ``outcome`` (closedwon / closedlost / None: stays open) comes from the owner's cadence."""
@@ -170,7 +182,7 @@ def _deal(company: Company, deal_id: str, owner_id: str, peers: list[tuple[str, 
     created = local_ts(day, _work_minutes(rng))
     amount = round(rng.lognormvariate(perf_model.AMOUNT_MU, perf_model.AMOUNT_SIGMA), 2)
     props = {
-        "dealname": f"Deal {deal_id}", "amount": f"{amount:.2f}", "pipeline": "default",
+        "dealname": _deal_name(company, deal_id), "amount": f"{amount:.2f}", "pipeline": "default",
         "dealstage": "appointmentscheduled", "hubspot_owner_id": owner_id,
         "createdate": iso_z(created), "closedate": None, "hs_object_id": deal_id,
     }
@@ -437,12 +449,22 @@ def _zendesk_agent(company: Company, zid: str, person: Person | None, ext: dict 
         yield Version("users", zid, gone, {**payload, "active": False, "updated_at": iso_z_seconds(gone)})
 
 
+TICKET_SUBJECTS = ("Cannot sign in", "Invoice shows the wrong amount", "Export to Excel fails", "Password reset link "
+                   "expired", "Add a user to our plan", "Report is empty since the update", "Change billing address",
+                   "Sync with calendar stopped", "Refund for a double charge", "API returns 500 on upload")
+
+
+def _ticket_subject(company: Company, ticket_id: int) -> str:
+    """A subject as customers write them (its own random stream: adding it changes no other simulated value)."""
+    return random.Random(f"{company.seed}:subject:{ticket_id}").choice(TICKET_SUBJECTS)
+
+
 def _ticket(company: Company, ticket_id: int, agent_id: str, n_customers: int, day: date,
             perf: perf_model.Performance) -> Iterator[Version]:
     rng = _rng(company, "ticket", ticket_id)
     created = local_ts(day, rng.randint(0, 24 * 60 - 1))
     ticket = {
-        "id": ticket_id, "url": f"/api/v2/tickets/{ticket_id}.json", "subject": f"Ticket {ticket_id}",
+        "id": ticket_id, "url": f"/api/v2/tickets/{ticket_id}.json", "subject": _ticket_subject(company, ticket_id),
         "status": "new", "priority": rng.choice(["low", "normal", "normal", "high", "urgent"]),
         "requester_id": 380_000_000 + rng.randrange(n_customers), "assignee_id": None, "group_id": 20_000_001,
         "created_at": iso_z_seconds(created), "updated_at": iso_z_seconds(created), "tags": [],

@@ -6,9 +6,12 @@ Each function returns plain rows (lists of dicts) in the documented templates
 
 from __future__ import annotations
 
+import csv
 import random
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
 
 from sandbox.company import Company, Person
 from sandbox.performance import (
@@ -75,6 +78,16 @@ def hr_tables(company: Company, as_of: date) -> dict[str, list[dict]]:
     return {"org_units": org_units, "employees": employees, "assignments": assignments}
 
 
+KPI_CATALOGUE = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "kpi_catalogue.csv"
+
+
+@cache
+def kpi_name(kpi_key: str) -> str:
+    """The KPI's English name, as a goal owner would type it into a title ("Closed-won amount")."""
+    with KPI_CATALOGUE.open(encoding="utf-8") as handle:
+        return {row["kpi_key"]: row["name_en"] for row in csv.DictReader(handle)}.get(kpi_key, kpi_key)
+
+
 def goal_revision_dates(year: int) -> dict[int, date]:
     return {rev: date(year, m, d) for rev, (m, d) in REVISION_DATES.items()}
 
@@ -132,7 +145,8 @@ def goals(company: Company, year: int, revision: int) -> list[dict]:
             target = (round(sum(v for (_, k), v in dept_targets.items() if k == kpi), 2) if kpi in SUMMED
                       else company_rate[kpi])
             revised = kpi == "sales_closed_won_amount"  # the mid-year revision raises the revenue KR
-            add(f"{oid}-KR{j}", oid, "key_result", f"{title}: {kpi}", "org_unit", company_id, kpi, str(year),
+            add(f"{oid}-KR{j}", oid, "key_result", f"{title}: {kpi_name(kpi).lower()}",
+                "org_unit", company_id, kpi, str(year),
                 round(target * (1.1 if revised and revision >= 2 else 1), 2), kr_weight,
                 round(target * baseline_share, 3) if baseline_share else None, revised=revised)
     for dept in departments:
@@ -146,13 +160,16 @@ def goals(company: Company, year: int, revision: int) -> list[dict]:
                 target = round(sum(v for (_, k), v in dept_targets.items() if k == kpi) * 0.05, 2)
             if (dept.department, kpi) == TYPO_DEPARTMENT_KR[:2]:
                 target = round(target * TYPO_DEPARTMENT_KR[2], 2)
-            add(f"{oid}-KR{j}", oid, "key_result", f"{dept.name}: {kpi}", "org_unit", dept.org_unit_id, kpi,
+            add(f"{oid}-KR{j}", oid, "key_result", f"{dept.name}: {kpi_name(kpi).lower()}",
+                "org_unit", dept.org_unit_id, kpi,
                 str(year), target, kr_weight, round(target * baseline_share, 3) if baseline_share else None)
         for team in (u for u in company.units if u.parent_id == dept.org_unit_id):
             tid = f"G{year}-{team.org_unit_id}-O1"
-            add(tid, oid, "objective", f"{team.name} objective", "org_unit", team.org_unit_id, "", str(year), None, 100)
+            add(tid, oid, "objective", f"{team.name}: {COMPANY_OKRS[c_index][0].lower()}",
+                "org_unit", team.org_unit_id, "", str(year), None, 100)
             kpi = ROLE_KPIS[_role_of(dept.department)][0][0]
-            add(f"{tid}-KR1", tid, "key_result", f"{team.name}: {kpi}", "org_unit", team.org_unit_id, kpi,
+            add(f"{tid}-KR1", tid, "key_result", f"{team.name}: {kpi_name(kpi).lower()}",
+                "org_unit", team.org_unit_id, kpi,
                 str(year), team_targets[team.org_unit_id], 100)
     return rows + person_rows
 
@@ -202,7 +219,7 @@ def _person_goals(company: Company, person: Person, year: int, revision: int,
             yield {
                 "goal_id": f"G{year}-{person.employee_id}-Q{quarter}-{kpi}",
                 "parent_goal_id": f"G{year}-{unit}-O1", "goal_type": "kpi",
-                "title": f"{kpi} Q{quarter}", "owner_type": "employee", "owner_id": person.employee_id,
+                "title": kpi_name(kpi), "owner_type": "employee", "owner_id": person.employee_id,
                 "kpi_key": kpi, "period": f"{year}-Q{quarter}", "baseline": None,
                 "target": round(target * SALES_H2_LIFT, 2) if rev == 2 else target,
                 "weight": weight, "revision": rev, "revised_on": revised_on[rev].isoformat(),

@@ -23,6 +23,7 @@ from dagster import (
 
 from config import settings
 from expectations.audit import AuditOutcome, data_docs_index, run_audit, sample_text
+from expectations.docs import run_page
 from expectations.publish import PublishRefused, publish, write_status
 from expectations.report import write_reports
 from expectations.rules import Suite
@@ -79,6 +80,7 @@ def build_audit_checks():
                                   for r in outcome.blocking_failures],
             "report_html": str(html_report), "report_pdf": str(pdf_report),
             "data_docs": str(data_docs_index(settings.gx_dir())),
+            "data_docs_run": str(run_page(settings.gx_dir(), run_id)),
         })
         yield from _check_results(outcome, suites)
 

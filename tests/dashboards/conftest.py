@@ -20,3 +20,11 @@ def dashboard_home(refreshed_company, tmp_path_factory) -> tuple[Path, dict[str,
     people = json.loads((source / "sandbox" / "demo_people.json").read_text())
     credentials = create_demo_accounts(home / "accounts.json", people, home / "demo-accounts.txt")
     return home, people, credentials
+
+
+@pytest.fixture
+def home(dashboard_home, monkeypatch):
+    """The dashboard home, set as NORTHSTAR_HOME for the app under test."""
+    path, people, credentials = dashboard_home
+    monkeypatch.setenv("NORTHSTAR_HOME", str(path))
+    return path, people, credentials

@@ -119,3 +119,46 @@ def test_failed_sign_ins_are_throttled_per_account_and_per_client(tmp_path):
     user, outcome, _ = auth.sign_in(path, throttle, "ana", "correct horse", "10.0.0.3", now=300.0)
     assert outcome == "ok" and user.username == "ana"
     assert throttle.wait_seconds(throttle.keys("ana", "10.0.0.3"), now=300.0) == 0, "a success clears the count"
+
+
+# -- sessions that survive a reload -----------------------------------------------------------------------------
+
+def test_a_session_cookie_names_its_user_until_it_expires_or_is_ended(tmp_path):
+    from dashboards.sessions import SessionStore
+
+    store = SessionStore(tmp_path, lifetime_hours=1)
+    token, seconds = store.start("demo-manager", now=1_000_000)
+    assert seconds == 3600
+    assert store.username(token, now=1_000_100) == "demo-manager"
+    assert store.username(token, now=1_000_000 + 3600) is None  # expired
+    session_id, expires, signature = token.split(".")
+    forged = f"{session_id}.{int(expires) + 86_400}.{signature}"  # a longer life, same signature
+    assert store.username(forged, now=1_000_100) is None
+    assert store.username(f"{session_id}.{expires}.{'0' * 64}", now=1_000_100) is None
+    assert store.username("garbage", now=1_000_100) is None
+    assert store.username(None) is None
+    other, _ = store.start("demo-hr", now=1_000_000)
+    store.end(token)  # sign-out: that session stops working wherever its cookie is; others do not
+    assert store.username(token, now=1_000_100) is None
+    assert store.username(other, now=1_000_100) == "demo-hr"
+    assert (tmp_path / "session.key").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "sessions.json").stat().st_mode & 0o077 == 0
+    stored = (tmp_path / "sessions.json").read_text()
+    assert "demo-hr" in stored and other.split(".")[0] not in stored  # ids are kept hashed
+
+
+def test_a_session_signed_with_another_key_is_refused(tmp_path, monkeypatch):
+    from dashboards.sessions import SessionStore
+
+    token, _ = SessionStore(tmp_path).start("demo-hr")
+    assert SessionStore(tmp_path).username(token) == "demo-hr"  # the generated key, read back
+    monkeypatch.setenv("NORTHSTAR_SESSION_SECRET", "another key")
+    assert SessionStore(tmp_path).username(token) is None
+
+
+def test_the_cookie_script_carries_only_the_token():
+    from dashboards.sessions import cookie_script
+
+    assert "Max-Age=60; SameSite=Strict; Secure" in cookie_script("abc.123.def", 60, secure=True)
+    with pytest.raises(ValueError):
+        cookie_script('x";alert(1);"', 60, secure=False)

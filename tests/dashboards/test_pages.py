@@ -21,13 +21,6 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 ROLES = ("employee", "manager", "hr", "executive", "auditor")
 
 
-@pytest.fixture
-def home(dashboard_home, monkeypatch):
-    path, people, credentials = dashboard_home
-    monkeypatch.setenv("NORTHSTAR_HOME", str(path))
-    return path, people, credentials
-
-
 def user_for(role: str, people: dict[str, str]) -> User:
     return User(f"demo-{role}", role, people.get(role) if role in ("employee", "manager", "executive") else None)
 
@@ -100,7 +93,7 @@ def test_each_role_sees_exactly_its_pages(home, role):
 
 def test_goal_map_shows_the_tree_in_scope(home):
     path, people, _ = home
-    at = open_page(app_as(user_for("employee", people)), "pages/goal_map.py")
+    at = open_page(app_as(user_for("employee", people)), "views/goal_map.py")
     assert at.get("plotly_chart"), "the sunburst is drawn"
     nodes = at.selectbox(key="goal_map_node").options
     employee_name = serving_rows(path, "select full_name from marts.dim_employee where employee_id = ?",
@@ -114,7 +107,7 @@ def test_goal_map_shows_the_tree_in_scope(home):
 def test_goal_map_centres_on_a_unit_and_hides_people_above_the_cap(home, monkeypatch):
     path, people, _ = home
     monkeypatch.setenv("NORTHSTAR_DASHBOARDS_GOAL_MAP_MAX_PEOPLE", "30")
-    at = open_page(app_as(user_for("hr", people)), "pages/goal_map.py")
+    at = open_page(app_as(user_for("hr", people)), "views/goal_map.py")
     company_people = serving_rows(path, "select count(*) from marts.dim_employee where is_active")[0][0]
     assert ui.t("people_hidden", "en", n=company_people) in [c.value for c in at.caption]
     units = {n for n, in serving_rows(path, "select name from marts.dim_org_unit")}
@@ -136,7 +129,7 @@ def test_a_rerun_of_the_team_view_is_served_from_the_cache(home, monkeypatch):
     from dashboards import queries
 
     _, people, _ = home
-    at = open_page(app_as(user_for("manager", people)), "pages/team.py")
+    at = open_page(app_as(user_for("manager", people)), "views/team.py")
     calls = []
     for name in ("team_goal_matrix", "kpi_values", "consecutive_declines", "scorecards"):
         original = getattr(queries, name)
@@ -148,13 +141,17 @@ def test_a_rerun_of_the_team_view_is_served_from_the_cache(home, monkeypatch):
 
 def test_team_view_lists_the_managers_team_with_warnings(home):
     path, people, _ = home
-    at = open_page(app_as(user_for("manager", people)), "pages/team.py")
-    team = {n for n, in serving_rows(
-        path, """select full_name from marts.dim_employee where is_active and org_unit_id =
+    at = open_page(app_as(user_for("manager", people)), "views/team.py")
+    ids = dict(serving_rows(
+        path, """select full_name, employee_id from marts.dim_employee where is_active and org_unit_id =
                  (select org_unit_id from marts.dim_org_unit where manager_employee_id = ? order by depth limit 1)
-                 and employee_id <> ?""", [people["manager"], people["manager"]])}
+                 and employee_id <> ?""", [people["manager"], people["manager"]]))
+    team = set(ids)
     grid = frames(at)[0]
-    assert team and team <= set(grid.iloc[:, 0]), "every member is a row of the members × KPIs grid"
+    # each row's name is a link to that member's person view (the text after '#' is what the grid shows)
+    links = {cell.split("#", 1)[1]: cell.split("#", 1)[0] for cell in grid.iloc[:, 0]}
+    assert team and team <= set(links), "every member is a row of the members × KPIs grid"
+    assert all(links[name].startswith(f"person?person={ids[name]}&period=") for name in team)
     assert any("%" in str(v) for v in grid.iloc[0, 1:]), "cells carry attainment"
     assert "Trend" in frames(at)[1].columns
     assert at.subheader[2].value == "Early warnings"
@@ -162,34 +159,51 @@ def test_team_view_lists_the_managers_team_with_warnings(home):
 
 def test_person_view_drills_through_to_records(home):
     path, people, _ = home
-    at = open_page(app_as(user_for("employee", people)), "pages/person.py")
+    at = open_page(app_as(user_for("employee", people)), "views/person.py")
     name = serving_rows(path, "select full_name from marts.dim_employee where employee_id = ?",
                         [people["employee"]])[0][0]
     assert at.selectbox(key="person_select").options == [f"{name} ({people['employee']})"], "an employee sees only self"
     goals, records = frames(at)[0], frames(at)[1]
     assert len(goals) >= 1 and "Status" in goals.columns
-    assert "Link" in records.columns and len(records) >= 1
-    # the trend chart plots the mart's monthly values of the chosen KPI
-    kpi_key = at.selectbox(key="person_kpi").value
+    # the records of the chosen goal, with what people recognise them by; no link column while no vendor is set
+    assert "Detail" in records.columns and "Link" not in records.columns and len(records) >= 1
+    goal_id = at.selectbox(key="person_goal").value
+    kpi_key, start, end = serving_rows(path, "select kpi_key, period_start, period_end from marts.fct_goal_status "
+                                             "where goal_id = ?", [goal_id])[0]
+    behind = serving_rows(path, """select count(*) from marts.fct_kpi_records where employee_id = ? and kpi_key = ?
+                                   and event_date between ? and ?""", [people["employee"], kpi_key, start, end])[0][0]
+    assert len(records) == min(behind, 5000)
+    # each goal's number links to its records: the goal it names is in the link
+    assert all(f"goal={g}" in cell for g, cell in zip(
+        serving_rows(path, "select goal_id from marts.fct_goal_status where owner_id = ? and period = ? "
+                           "order by period, goal_type, goal_id", [people["employee"], at.query_params["period"][0]]),
+        goals["Actual"], strict=False) for g in g)
+    # the trend chart (the last one) plots the mart's monthly values of the goal's KPI
     monthly = [v for v, in serving_rows(path, """select value from marts.fct_kpi_values where kpi_key = ?
         and subject_type = 'employee' and subject_id = ? and period_type = 'month' order by period_start""",
         [kpi_key, people["employee"]])]
-    (trace,) = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    (trace,) = json.loads(at.get("plotly_chart")[-1].proto.spec)["data"]
     assert monthly and trace["y"] == pytest.approx(monthly)
 
 
 def test_cross_analysis_calibration_quality_pipeline(home):
     path, people, _ = home
-    at = open_page(app_as(user_for("hr", people)), "pages/cross_analysis.py")
+    at = open_page(app_as(user_for("hr", people)), "views/cross_analysis.py")
     assert len(at.get("plotly_chart")) == 2
+    # HR opens on the company's first key result across departments
+    first_kr = serving_rows(path, """select kpi_key from marts.fct_goal_status g join marts.dim_org_unit u
+                                     on u.org_unit_id = g.owner_id where u.depth = 0 and g.kpi_key is not null
+                                     order by g.period desc, g.goal_id limit 1""")[0][0]
+    assert at.selectbox(key="cross_kpi").value == first_kr and at.selectbox(key="cross_dimension").value == "department"
+    at.selectbox(key="cross_kpi").set_value("delivery_story_points_done").run()  # projects are Jira's
     at.selectbox(key="cross_dimension").set_value("project").run()
     assert not at.exception and "Project" in frames(at)[0].columns
-    at = open_page(at, "pages/calibration.py")
+    at = open_page(at, "views/calibration.py")
     assert any("PIP candidate" in frame.columns and len(frame) > 0 for frame in frames(at))
-    at = open_page(at, "pages/data_quality.py")
+    at = open_page(at, "views/data_quality.py")
     checks = serving_rows(path, "select checks from audit.runs order by audited_at desc limit 1")[0][0]
     assert at.metric[1].value == str(checks)
-    at = open_page(at, "pages/pipeline_status.py")
+    at = open_page(at, "views/pipeline_status.py")
     objects = serving_rows(path, "select count(distinct (source, object)) from pipeline.loads")[0][0]
     [loads] = [frame for frame in frames(at) if "API calls" in frame.columns]
     assert len(loads) == objects
@@ -197,7 +211,7 @@ def test_cross_analysis_calibration_quality_pipeline(home):
 
 def test_chinese_labels_and_formats(home):
     _, people, _ = home
-    at = open_page(app_as(user_for("manager", people), lang="zh"), "pages/team.py")
+    at = open_page(app_as(user_for("manager", people), lang="zh"), "views/team.py")
     assert at.header[0].value == "团队视图"
     assert any(status in text_of(at) for status in ("正常", "有风险", "偏离", "已达成"))
     assert "姓名" in frames(at)[0].columns
@@ -205,7 +219,7 @@ def test_chinese_labels_and_formats(home):
 
 def test_page_views_are_logged_outside_the_serving_database(home):
     path, people, _ = home
-    open_page(app_as(user_for("hr", people)), "pages/calibration.py")
+    open_page(app_as(user_for("hr", people)), "views/calibration.py")
     views = access_log.read_views(path / "logs" / "access.jsonl")
     last = views[-1]
     assert last["user"] == "demo-hr" and last["page"] == "calibration" and "period" in last["filters"]
@@ -220,7 +234,7 @@ def test_banner_when_the_last_refresh_was_blocked(home):
                               "blocking_failures": ["staging.stg_hubspot__deals: Deal amounts are not negative."]}
     status_file.write_text(json.dumps(status))
     try:
-        at = open_page(app_as(user_for("auditor", people)), "pages/pipeline_status.py")
+        at = open_page(app_as(user_for("auditor", people)), "views/pipeline_status.py")
         assert any("Deal amounts are not negative" in e.value and "blocked" in e.value for e in at.error), \
             [e.value for e in at.error]
     finally:
@@ -233,7 +247,7 @@ def test_a_new_publication_shows_without_a_restart(home, tmp_path):
     serving = path / "serving" / "northstar.duckdb"
     original = tmp_path / "original.duckdb"
     shutil.copy(serving, original)
-    at = open_page(app_as(user_for("employee", people)), "pages/person.py")
+    at = open_page(app_as(user_for("employee", people)), "views/person.py")
     assert "Renamed Person" not in at.selectbox(key="person_select").options[0]
     new_version = serving.with_name(".next.duckdb")
     shutil.copy(serving, new_version)
@@ -265,7 +279,7 @@ def test_pipeline_status_says_which_inbox_templates_have_no_file_yet(home, tmp_p
     with duckdb.connect(str(copy / "serving" / "northstar.duckdb")) as con:
         con.execute("delete from pipeline.inbox_files where file_name like 'manual\\_%' escape '\\'")
     monkeypatch.setenv("NORTHSTAR_HOME", str(copy))
-    at = open_page(app_as(user_for("employee", people)), "pages/pipeline_status.py")
+    at = open_page(app_as(user_for("employee", people)), "views/pipeline_status.py")
     [shown] = [df for df in frames(at) if "Template" in df.columns]
     templates = {row["Template"]: row for row in shown.to_dict("records")}
     assert templates["manual_"]["Last file"] == "no file yet"
@@ -288,7 +302,7 @@ def test_pipeline_status_shows_recent_runs_and_each_sources_freshness(home, tmp_
     with duckdb.connect(str(copy / "serving" / "northstar.duckdb")) as con:
         con.execute("update pipeline.loads set finished_at = finished_at - interval 3 day where source = 'zendesk'")
     monkeypatch.setenv("NORTHSTAR_HOME", str(copy))
-    at = open_page(app_as(user_for("employee", people)), "pages/pipeline_status.py")
+    at = open_page(app_as(user_for("employee", people)), "views/pipeline_status.py")
     [history] = [df for df in frames(at) if "Started by" in df.columns]
     newest = history.to_dict("records")[0]
     assert newest["Started by"] == "schedule ticket_desk_hourly" and newest["Outcome"] == "failed"
@@ -298,7 +312,7 @@ def test_pipeline_status_shows_recent_runs_and_each_sources_freshness(home, tmp_
     status = {(r["Source"], r["Object"]): r["Status"] for r in freshness.to_dict("records")}
     assert status[("zendesk", "tickets")] == "stale" and status[("hubspot", "deals")] == "fresh"
     assert any("zendesk.tickets: stale" in w.value.replace("\\", "") for w in at.warning)
-    zh = open_page(app_as(user_for("employee", people), lang="zh"), "pages/pipeline_status.py")
+    zh = open_page(app_as(user_for("employee", people), lang="zh"), "views/pipeline_status.py")
     [history_zh] = [df for df in frames(zh) if "触发方式" in df.columns]
     newest = history_zh.to_dict("records")[0]
     assert newest["触发方式"] == "定时 ticket_desk_hourly" and newest["结果"] == "失败"
@@ -307,7 +321,7 @@ def test_pipeline_status_shows_recent_runs_and_each_sources_freshness(home, tmp_
 
 def test_the_goal_map_reads_the_roll_up_and_marks_units_with_many_people_off_track(home):
     path, people, _ = home
-    at = open_page(app_as(user_for("hr", people)), "pages/goal_map.py")
+    at = open_page(app_as(user_for("hr", people)), "views/goal_map.py")
     period = at.selectbox(key="goal_map_period").value
     rollup = serving_rows(path, """select u.name, coalesce(r.own_status, r.worst_status_beneath), r.needs_attention,
                                           r.people_off_track, r.people_beneath
@@ -327,7 +341,7 @@ def test_the_goal_map_reads_the_roll_up_and_marks_units_with_many_people_off_tra
 
 def test_the_team_view_heads_with_the_same_roll_up(home):
     path, people, _ = home
-    at = open_page(app_as(user_for("manager", people)), "pages/team.py")
+    at = open_page(app_as(user_for("manager", people)), "views/team.py")
     unit_id, period = at.selectbox(key="team_unit").value, at.selectbox(key="team_period").value
     [(off, beneath)] = serving_rows(path, """select people_off_track, people_beneath from marts.fct_goal_rollup
                                              where subject_type = 'org_unit' and subject_id = ? and period = ?""",

@@ -95,16 +95,24 @@ def test_every_rule_family_is_covered_and_described_in_both_languages():
     assert len({s.name for s in suites}) == len(suites)
 
 
-def test_gx_data_docs_are_built_for_each_run(warehouse, tmp_path):
+def test_data_docs_are_written_for_each_run_and_open_offline(warehouse, tmp_path):
+    import re
+
     from expectations.audit import data_docs_index
+    from expectations.docs import run_page
 
     docs_root = tmp_path / "gx"
     run_audit(warehouse, run_id="docs-run-1", suites=[suite("blocking")], docs_root=docs_root)
+    run_audit(warehouse, run_id="docs-run-2", suites=[suite("blocking")], docs_root=docs_root)
     index = data_docs_index(docs_root)
-    assert index.exists()
-    pages = [p for p in (index.parent / "validations").rglob("*.html") if "docs-run-1" in str(p)]
-    assert pages, "a Data Docs page for the run"
-    assert "things" in pages[0].read_text()
+    page = run_page(docs_root, "docs-run-1")
+    assert "docs-run-1" in index.read_text() and "docs-run-2" in index.read_text(), "the index lists every run"
+    assert "things" in page.read_text() and "failed" in page.read_text()
+    for html_file in (index, page, run_page(docs_root, "docs-run-2")):
+        text = html_file.read_text()
+        # nothing is fetched: no http(s) URL, no script, no external stylesheet
+        assert not re.search(r"https?://", text), html_file
+        assert "<script" not in text and "<link" not in text
 
 
 def _reconciliation_warehouse(path, mart_total: float):

@@ -1,4 +1,4 @@
--- Where every goal stands now: its current revision (with the original target kept, rule 13) and its
+-- Where every goal stands now (and what each key result contributes to its objective): its current revision (with the original target kept, rule 13) and its
 -- latest progress row. The dashboards read this instead of windowing over all of fct_goal_progress per query.
 with revisions as (
     select * from {{ ref('dim_goal') }}
@@ -44,7 +44,14 @@ select
     progress.expected_attainment::double as expected_attainment,
     progress.status::varchar as status,
     progress.forecast_value::double as forecast_value,
-    progress.forecast_attainment::double as forecast_attainment
+    progress.forecast_attainment::double as forecast_attainment,
+    -- what a key result adds to its objective's attainment (rule 9: the objective is the weight-normalised mean of
+    -- its key results with data), so the alignment view's contributions add up to the objective's attainment
+    case when goal.goal_type = 'key_result' and progress.attainment is not null then
+        goal.weight * progress.attainment / nullif(sum(goal.weight) filter (
+            where goal.goal_type = 'key_result' and progress.attainment is not null)
+            over (partition by goal.parent_goal_id), 0)
+    end::double as contribution
 from current_revision as goal
 join first_revision using (goal_id)
 left join latest_progress as progress using (goal_id)

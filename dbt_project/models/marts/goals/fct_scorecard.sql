@@ -92,6 +92,16 @@ streaks as (
     from graded
 ),
 
+reviews as (
+    -- the manager's review score beside the computed one (calibration): the review of the half-year cycle the
+    -- period's scoring day falls in, else the latest review submitted by that day
+    select employee_id, cycle, manager_score, submitted_on,
+           cast(split_part(cycle, '-H', 1) as integer) as cycle_year,
+           cast(split_part(cycle, '-H', 2) as integer) as cycle_half
+    from {{ ref('stg_reviews__reviews') }}
+    where cycle similar to '[0-9]{4}-H[12]'
+),
+
 counted as (
     select
         *,
@@ -101,6 +111,22 @@ counted as (
                 order by period rows unbounded preceding)
         else 0 end as consecutive_low_periods
     from streaks
+),
+
+reviewed as (
+    select counted.*, reviews.cycle as review_cycle, reviews.manager_score as review_score
+    from counted
+    left join reviews
+        on reviews.employee_id = counted.employee_id
+        and ((reviews.cycle_year = extract(year from counted.scored_on)
+              and reviews.cycle_half = case when extract(month from counted.scored_on) <= 6 then 1 else 2 end)
+             or reviews.submitted_on <= counted.scored_on)
+    qualify row_number() over (
+        partition by counted.employee_id, counted.period
+        order by (reviews.cycle_year = extract(year from counted.scored_on)
+                  and reviews.cycle_half = case when extract(month from counted.scored_on) <= 6 then 1 else 2 end)
+                 desc nulls last,
+                 reviews.submitted_on desc nulls last) = 1
 )
 
 select
@@ -115,5 +141,7 @@ select
     unit_id::varchar as unit_id,
     scored_on::date as scored_on,
     is_graded::boolean as is_graded,
-    employed_days::integer as employed_days
-from counted
+    employed_days::integer as employed_days,
+    review_cycle::varchar as review_cycle,
+    review_score::double as review_score
+from reviewed

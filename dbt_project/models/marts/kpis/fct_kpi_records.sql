@@ -11,6 +11,10 @@ with events as (
             when kpi_key = 'delivery_milestone_on_time_rate' then 'version'
             when source = 'jira' then 'issue'
             when source = 'zendesk' and kpi_key <> 'support_csat' then 'ticket'
+            when kpi_key = 'support_csat' then 'rating'
+            when kpi_key = 'mgmt_one_on_one_coverage' then 'one_on_one_slot'
+            when kpi_key = 'mgmt_review_completion' then 'review'
+            when kpi_key = 'manual_points' then 'manual_entry'
         end as label_kind,
         -- the id in the source system: milestone records are (version, assignee) pairs, activities (object, id)
         case
@@ -22,24 +26,57 @@ with events as (
     where employee_id is not null
 ),
 
+-- label: what the record is called where people work with it; detail: what they recognise it by (amount and
+-- stage, summary and status, subject and status, when a call or meeting took place)
 labels as (
     select 'deal' as label_kind, deal_id::varchar as label_id, 'deal' as source_object, deal_name as label,
+           {{ dbt.concat(["coalesce(format('{:,.2f}', amount), '–')", "' · '", "coalesce(deal_stage, '–')"]) }}
+               as detail,
            null::varchar as project_key
     from {{ ref('stg_hubspot__deals') }}
     union all
-    select 'call', call_id::varchar, 'call', 'Call ' || call_id, null from {{ ref('stg_hubspot__calls') }}
+    select 'call', call_id::varchar, 'call', 'Call ' || call_id,
+           {{ dbt.concat(["strftime(occurred_at, '%Y-%m-%d %H:%M')", "' · '", "coalesce(direction, '')"]) }}, null
+    from {{ ref('stg_hubspot__calls') }}
     union all
-    select 'meeting', meeting_id::varchar, 'meeting', 'Meeting ' || meeting_id, null
+    select 'meeting', meeting_id::varchar, 'meeting', 'Meeting ' || meeting_id,
+           {{ dbt.concat(["strftime(occurred_at, '%Y-%m-%d %H:%M')", "' · '", "coalesce(outcome, '')"]) }}, null
     from {{ ref('stg_hubspot__meetings') }}
     union all
-    select 'issue', issue_id::varchar, 'issue', issue_key, project_key from {{ ref('stg_jira__issues') }}
+    select 'issue', issue_id::varchar, 'issue', issue_key,
+           {{ dbt.concat(["coalesce(summary, '')", "' · '", "coalesce(status, '')"]) }}, project_key
+    from {{ ref('stg_jira__issues') }}
     union all
     select 'version', versions.version_id::varchar, 'version', projects.project_key || ' ' || versions.version_name,
-           projects.project_key
+           {{ dbt.concat(["'release '", "coalesce(versions.release_date::varchar, '–')"]) }}, projects.project_key
     from {{ ref('stg_jira__versions') }} as versions
     left join {{ ref('stg_jira__projects') }} as projects using (project_id)
     union all
-    select 'ticket', ticket_id::varchar, 'ticket', 'Ticket #' || ticket_id, null from {{ ref('stg_zendesk__tickets') }}
+    select 'ticket', ticket_id::varchar, 'ticket', 'Ticket #' || ticket_id,
+           {{ dbt.concat(["coalesce(subject, '')", "' · '", "coalesce(status, '')"]) }}, null
+    from {{ ref('stg_zendesk__tickets') }}
+    union all
+    select 'rating', ratings.rating_id::varchar, 'rating', 'Ticket #' || ratings.ticket_id,
+           {{ dbt.concat(["coalesce(ratings.score, '')", "' · '", "coalesce(tickets.subject, '')"]) }}, null
+    from {{ ref('stg_zendesk__satisfaction_ratings') }} as ratings
+    left join {{ ref('stg_zendesk__tickets') }} as tickets using (ticket_id)
+    union all
+    -- inbox records: whose 1:1 or review it is, and what a hand entry was for
+    select 'one_on_one_slot', slots.record_id, 'one_on_one_slot', {{ dbt.concat(["'1:1 · '", "people.full_name"]) }},
+           strftime(slots.slot_month, '%Y-%m'), null
+    from (select distinct record_id, split_part(record_id, ':', 2) as employee_id,
+                 try_cast(split_part(record_id, ':', 3) as date) as slot_month
+          from {{ ref('int_kpi_events') }} where kpi_key = 'mgmt_one_on_one_coverage') as slots
+    join {{ ref('stg_hr__employees') }} as people using (employee_id)
+    union all
+    select 'review', reviews.review_id, 'review', {{ dbt.concat(["'Review · '", "people.full_name"]) }},
+           {{ dbt.concat(["reviews.cycle", "' · '", "coalesce(reviews.submitted_on::varchar, 'not submitted')"]) }},
+           null
+    from {{ ref('stg_reviews__reviews') }} as reviews
+    join {{ ref('stg_hr__employees') }} as people using (employee_id)
+    union all
+    select 'manual_entry', entry_id, 'manual_entry', category, note, null
+    from {{ ref('stg_manual__manual_entries') }}
 ),
 
 new_rows as (
@@ -58,6 +95,7 @@ new_rows as (
                 else 'manual_entry'
             end)::varchar as source_object,
         coalesce(labels.label, events.record_id)::varchar as label,
+        labels.detail::varchar as detail,
         labels.project_key::varchar as project_key,
         events.employee_id::varchar as employee_id,
         events.org_unit_id::varchar as org_unit_id,

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='issue_id', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='issue_id', incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns') }}
 
 -- Latest version per issue, with what its changelog says about its flow (first start, reopenings).
 with latest as (
@@ -35,6 +36,7 @@ final as (
         payload ->> 'key' as issue_key,
         payload -> 'fields' -> 'project' ->> 'id' as project_id,
         payload -> 'fields' -> 'project' ->> 'key' as project_key,
+        payload -> 'fields' ->> 'summary' as summary,
         payload -> 'fields' -> 'issuetype' ->> 'name' as issue_type,
         payload -> 'fields' -> 'status' ->> 'name' as status,
         payload -> 'fields' -> 'status' -> 'statusCategory' ->> 'key' as status_category,

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='ticket_id', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='ticket_id', incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns') }}
 
 with latest as (
     {{ latest_changed_versions(source('raw_zendesk', 'tickets')) }}
@@ -6,6 +7,7 @@ with latest as (
 
 select
     record_id as ticket_id,
+    payload ->> 'subject' as subject,
     payload ->> 'status' as status,
     payload ->> 'priority' as priority,
     payload ->> 'requester_id' as requester_id,

@@ -13,7 +13,8 @@ from config.settings import load_settings
 from dashboards.ui import (
     STATUS_COLOURS,
     goal_period_select,
-    localise,
+    goals_shown,
+    link,
     page_header,
     page_view,
     plot_text,
@@ -22,6 +23,7 @@ from dashboards.ui import (
     status_chip,
     table,
     tr,
+    url_select,
 )
 
 
@@ -42,7 +44,7 @@ def attention(row: dict) -> str:
     """The roll-up's marker: more than the set share of the people beneath this unit are off track."""
     if not row.get("needs_attention"):
         return ""
-    return " ⚠ " + tr("off_track_beneath", n=row["people_off_track"], of=row["people_beneath"])
+    return " · " + tr("off_track_beneath", n=row["people_off_track"], of=row["people_beneath"])
 
 
 def hover(row: dict) -> str:
@@ -61,7 +63,8 @@ if nodes.is_empty():
 # people only when there are few enough of them to read (and to send to the browser)
 org_nodes = nodes.filter(pl.col("node_type") != "person")
 focus_labels = dict(zip(org_nodes["node_id"], org_nodes["label"], strict=True))
-focus_id = st.selectbox(tr("focus_unit"), list(focus_labels), format_func=focus_labels.get, key="goal_map_focus")
+focus_id = url_select(tr("focus_unit"), list(focus_labels), "goal_map_focus", "unit", next(iter(focus_labels)),
+                      focus_labels.get) or next(iter(focus_labels))
 page_view("goal_map", period=period, focus=focus_id)
 shown = subtree(nodes, focus_id)
 people_under = shown.filter(pl.col("node_type") == "person").height
@@ -86,17 +89,21 @@ node_id = st.selectbox(tr("open_node"), list(labels), format_func=labels.get, ke
 node = shown.filter(pl.col("node_id") == node_id).row(0, named=True)
 owner_type = "employee" if node["node_type"] == "person" else "org_unit"
 goals = scoped("owner_goals", owner_type=owner_type, owner_id=node_id, period=period)
-table(goals, f"goals-{node_id}-{period}", localise(
-    goals, {"goal_type": "goal_type", "title": "goal_title", "weight": "weight", "original_target": "original_target",
-            "target": "target", "actual": "actual", "attainment": "attainment",
-            "expected_attainment": "expected_attainment", "status": "status",
-            "forecast_attainment": "forecast_attainment"},
-    percent=("attainment", "expected_attainment", "forecast_attainment"),
-    numbers=("original_target", "target", "actual"), statuses=("status",)))
+
+
+def open_goal(row: dict, text: str) -> str:
+    """A person's goal opens on the person view, an org goal in the alignment tree (each with its story)."""
+    if owner_type == "employee":
+        return link("person", text, person=node_id, period=row["period"], goal=row["goal_id"])
+    return link("alignment", text, period=period, goal=row["goal_id"])
+
+
+shown_goals, goal_links = goals_shown(goals, node["label"], title_link=open_goal)
+table(goals, f"goals-{node_id}-{period}", shown_goals, **goal_links)
 if owner_type == "employee" and st.button(tr("page_person"), key="goal_map_open_person"):
     st.session_state["person_id"] = node_id
-    st.switch_page("pages/person.py")
+    st.switch_page("views/person.py")
 if owner_type == "org_unit" and node["node_type"] != "company" and user.role in ("manager", "hr") \
         and st.button(tr("page_team"), key="goal_map_open_team"):
     st.session_state["unit_id"] = node_id
-    st.switch_page("pages/team.py")
+    st.switch_page("views/team.py")

@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import serving
+from dashboards.i18n import format_month, t
 from dashboards.ui import lang, localise, page_header, page_view, query, scoped, table, tr, when
 
 user = page_header("page_quality")
@@ -19,6 +20,24 @@ if runs.is_empty():
     st.info(tr("nothing_here"))
     st.stop()
 
+language = lang()
+words = {k: t(k, language) for k in ("publish", "blocked", "failed", "blocking", "warning")}
+yes_no = {True: t("yes", language), False: t("no", language)}
+
+
+def worded(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """Enumerations (decision, severity) and flags (passed, blocking) in the user's language; times formatted."""
+    fixes = []
+    for c in columns:
+        if c in frame.columns and frame.schema[c] == pl.Boolean:
+            fixes.append(pl.col(c).replace_strict(yes_no, return_dtype=pl.Utf8))
+        elif c in frame.columns and isinstance(frame.schema[c], pl.Datetime):
+            fixes.append(pl.col(c).map_elements(lambda v: when(v, language), return_dtype=pl.Utf8))
+        elif c in frame.columns:
+            fixes.append(pl.col(c).replace_strict(words, default=pl.col(c)))
+    return frame.with_columns(fixes) if fixes else frame
+
+
 latest = runs.row(0, named=True)
 st.subheader(tr("latest_run"))
 cols = st.columns(4)
@@ -26,9 +45,9 @@ cols[0].metric(tr("audited_at"), when(latest["audited_at"]))
 cols[1].metric(tr("checks"), latest["checks"])
 cols[2].metric(tr("failed_blocking"), latest["failed_blocking"])
 cols[3].metric(tr("failed_warning"), latest["failed_warning"])
-table(runs, "audit-runs", localise(runs, {"audited_at": "audited_at", "decision": "decision", "checks": "checks",
-                                          "failed_blocking": "failed_blocking", "failed_warning": "failed_warning"},
-                                   dates=()))
+table(runs, "audit-runs", localise(worded(runs, "audited_at", "decision"),
+                                   {"audited_at": "audited_at", "decision": "decision", "checks": "checks",
+                                    "failed_blocking": "failed_blocking", "failed_warning": "failed_warning"}))
 
 description = "description_zh" if lang() == "zh" else "description_en"
 st.subheader(tr("failures_by_source"))
@@ -36,7 +55,7 @@ failures = query("audit_results", run_id=latest["run_id"])
 for area, group in failures.group_by("area_title", maintain_order=True):
     with st.expander(f"{area[0]} · {group.height}", expanded=True):
         table(group, f"failures-{area[0]}", localise(
-            group, {"severity": "severity", "table_name": "table_name", description: "description",
+            worded(group, "severity"), {"severity": "severity", "table_name": "table_name", description: "description",
                     "unexpected_count": "unexpected_count", "observed_value": "value", "sample": "sample"}))
 if failures.is_empty():
     st.success("✓ " + tr("nothing_here"))
@@ -44,8 +63,8 @@ if failures.is_empty():
 st.subheader(tr("affected_kpis"))
 affected = query("affected_kpis", run_id=latest["run_id"])
 name_col = "name_zh" if lang() == "zh" else "name_en"
-table(affected, "affected-kpis", localise(affected, {name_col: "kpi", "failing_suites": "suite",
-                                                    "blocking": "blocking"}))
+table(affected, "affected-kpis", localise(worded(affected, "blocking"), {name_col: "kpi", "failing_suites": "suite",
+                                                                      "blocking": "blocking"}))
 
 st.subheader(tr("restatements"))
 restated = query("restatements")
@@ -54,10 +73,12 @@ if restated.is_empty():
 else:
     st.warning(tr("restatements_found", n=restated.height))
     table(restated, "restatements", localise(
-        restated, {"close_month": "close_month", name_col: "kpi", "subject": "subject", "closed_value": "closed_value",
+        restated.with_columns(pl.col("close_month").map_elements(lambda m: format_month(m, language),
+                                                                 return_dtype=pl.Utf8)),
+        {"close_month": "close_month", name_col: "kpi", "subject": "subject", "closed_value": "closed_value",
                    "current_value": "current_value", "difference": "difference",
                    "changed_records": "changed_records", "changed_record_labels": "changed_record_labels"},
-        numbers=("closed_value", "current_value", "difference"), dates=("close_month",)))
+        numbers=("closed_value", "current_value", "difference")))
 
 st.subheader(tr("check_history"))
 checks = query("checks")
@@ -71,17 +92,23 @@ if not history.is_empty():
                                x="audited_at", y="unexpected_count", color="success",
                                labels={"audited_at": tr("audited_at"), "unexpected_count": tr("unexpected_count")}),
                     width="stretch")
-table(history, "check-history", localise(history, {"audited_at": "audited_at", "success": "success",
-                                                   "observed_value": "value", "unexpected_count": "unexpected_count"}))
+table(history, "check-history", localise(worded(history, "audited_at", "success"),
+                                         {"audited_at": "audited_at", "success": "success",
+                                          "observed_value": "value", "unexpected_count": "unexpected_count"}))
 
 attempt = serving.status().get("last_attempt") or {}
 if user.role not in ("hr", "auditor"):  # the report and Data Docs quote failing records: not for aggregate-only roles
     st.stop()
 st.subheader(tr("data_docs"))
-for key, label in (("data_docs", "data_docs"), ("report_html", "auditor_report"), ("report_pdf", "auditor_report")):
+# offered as downloads through the app (each file stands alone, no network needed), never as server paths
+downloads = (("data_docs_run", "data_docs", "text/html"), ("report_html", "auditor_report", "text/html"),
+             ("report_pdf", "auditor_report", "application/pdf"))
+offered = 0
+for key, label, mime in downloads:
     path = Path(attempt[key]) if attempt.get(key) else None
     if path and path.exists():
-        st.markdown(f"- {tr(label)}: `{path}`")
-        if key != "data_docs":
-            st.download_button(f"{tr(label)} ({path.suffix[1:].upper()})", path.read_bytes(), path.name,
-                               key=f"download-{key}")
+        offered += 1
+        st.download_button(f"{tr(label)} ({path.suffix[1:].upper()})", path.read_bytes(), path.name, mime,
+                           key=f"download-{key}")
+if not offered:
+    st.info(tr("nothing_here"))
