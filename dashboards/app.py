@@ -19,10 +19,16 @@ from dashboards.navigation import PAGES
 from dashboards.ui import lang, tr
 
 
+def _apply_language() -> None:
+    st.session_state["lang"] = st.session_state["language_choice"]
+
+
 def language_switch() -> None:
-    choice = st.sidebar.selectbox(t("language", lang()), list(LANGUAGES), format_func=LANGUAGES.get,
-                                  index=list(LANGUAGES).index(lang()), key="language_choice")
-    st.session_state["lang"] = choice
+    """The sidebar's language picker; a callback applies the choice before the rerun, so the whole page (this
+    label too) is drawn in the new language."""
+    current = lang()
+    st.sidebar.selectbox(t("language", current), list(LANGUAGES), format_func=LANGUAGES.get,
+                         index=list(LANGUAGES).index(current), key="language_choice", on_change=_apply_language)
 
 
 @st.cache_resource

@@ -37,7 +37,8 @@ def story_chart(history: pl.DataFrame, goal: dict) -> go.Figure:
         figure.add_trace(go.Scatter(x=[last["as_of_date"], end], y=[last["actual"], last["forecast_value"]],
                                     mode="lines+markers", name=tr("forecast_value"),
                                     line={"dash": "dash", "color": "#1565c0"}, marker={"symbol": "circle-open"}))
-    figure.update_xaxes(range=[start, end])  # the whole period, even with one point so far
+    # the whole period, even with one point so far; numeric dates (plotly would write English month names)
+    figure.update_xaxes(range=[start, end], tickformat="%Y-%m-%d")
     figure.update_yaxes(rangemode="tozero", tickformat=",.2~f")
     figure.update_layout(margin={"t": 10, "l": 0, "r": 0, "b": 0}, height=300, legend={"orientation": "h"})
     return figure
@@ -53,7 +54,7 @@ def _attainment_chart(history: pl.DataFrame, start, end) -> go.Figure:
     figure.add_trace(go.Scatter(x=days, y=history["attainment"].to_list(), mode="lines+markers",
                                 name=tr("attainment"), line={"color": "#1565c0"}, marker={"size": 8}))
     figure.add_hline(y=1.0, line={"color": "#2e7d32", "width": 1}, annotation_text=tr("target"))
-    figure.update_xaxes(range=[start, end])
+    figure.update_xaxes(range=[start, end], tickformat="%Y-%m-%d")
     figure.update_yaxes(rangemode="tozero", tickformat=".0%")
     figure.update_layout(margin={"t": 10, "l": 0, "r": 0, "b": 0}, height=300, legend={"orientation": "h"})
     return figure

@@ -160,7 +160,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "object": ("Object", "对象"),
     "last_load": ("Last load", "最近加载"),
     "rows_landed": ("Rows landed", "新增行数"),
-    "calls": ("API calls", "API 调用"),
+    "api_calls": ("API calls", "API 调用"),
     "freshness": ("Hours since last load", "距上次加载（小时）"),
     "error": ("Error", "错误"),
     "file_name": ("File", "文件"),
@@ -224,6 +224,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "zendesk": ("Zendesk", "Zendesk"),
     "inbox": ("inbox file", "收件箱文件"),
     "hr_export": ("HR export", "人力资源导出"),
+    # source objects (pipeline status) and audit areas (data quality)
+    "deals": ("deals", "商机"),
+    "calls": ("calls", "通话"),
+    "meetings": ("meetings", "会议"),
+    "owners": ("owners", "负责人"),
+    "issues": ("issues", "任务"),
+    "projects": ("projects", "项目"),
+    "users": ("users", "用户"),
+    "versions": ("versions", "版本"),
+    "tickets": ("tickets", "工单"),
+    "ticket_metrics": ("ticket metrics", "工单指标"),
+    "satisfaction_ratings": ("satisfaction ratings", "满意度评分"),
+    "loaded": ("loaded", "已加载"),
+    "rejected": ("rejected", "已拒收"),
+    "CRM (HubSpot)": ("CRM (HubSpot)", "客户关系（HubSpot）"),
+    "Projects (Jira)": ("Projects (Jira)", "项目（Jira）"),
+    "Tickets (Zendesk)": ("Tickets (Zendesk)", "工单（Zendesk）"),
+    "HR export": ("HR export", "人力资源导出"),
+    "Goal workbook": ("Goal workbook", "目标工作簿"),
+    "Reviews, manual entries and goal numbers": ("Reviews, manual entries and goal numbers", "评估、手工录入与目标数值"),
+    "All API sources": ("All API sources", "全部 API 数据源"),
+    "Public marts": ("Public marts", "公开数据集市"),
     "yes": ("yes", "是"),
     "no": ("no", "否"),
 }
@@ -234,6 +256,11 @@ def t(key: str, lang: str, **values: object) -> str:
     en, zh = LABELS[key]
     text = zh if lang == "zh" else en
     return text.format(**values) if values else text
+
+
+def word(value: str | None, lang: str) -> str:
+    """An enumeration value (status, source object, audit area) in ``lang``; unknown values as written."""
+    return t(value, lang) if value in LABELS else (value or "")
 
 
 def status_label(status: str | None, lang: str) -> str:

@@ -514,10 +514,14 @@ def check_history(con: duckdb.DuckDBPyConnection, user: User, suite: str, expect
 
 
 def checks(con: duckdb.DuckDBPyConnection, user: User) -> pl.DataFrame:
+    """The expectations of the latest run, each once, worded as that run words them."""
     _deny_unless(user.sees_quality, user, "data-quality reports")
     return con.execute(
-        """select distinct suite, expectation, column_name, severity, description_en, description_zh
-           from audit.expectation_results order by suite, expectation, column_name""").pl()
+        """select r.suite, r.expectation, r.column_name, r.severity, r.description_en, r.description_zh,
+                  f.area_title
+           from audit.expectation_results r left join audit.suite_feeds f using (suite)
+           where r.run_id = (select run_id from audit.runs order by audited_at desc limit 1)
+           order by f.area_title, r.suite, r.expectation, r.column_name""").pl()
 
 
 def affected_kpis(con: duckdb.DuckDBPyConnection, user: User, run_id: str) -> pl.DataFrame:

@@ -33,6 +33,7 @@ from dashboards.i18n import (
     status_badge,
     status_label,
     t,
+    word,
 )
 
 STATUS_COLOURS = {"achieved": "#2e7d32", "on_track": "#66bb6a", "at_risk": "#ffb300", "off_track": "#e53935",
@@ -406,6 +407,23 @@ def _exportable(frame: pl.DataFrame) -> pl.DataFrame:
     casts += [pl.col(c).dt.convert_time_zone("UTC").dt.replace_time_zone(None) for c, dtype in frame.schema.items()
               if isinstance(dtype, pl.Datetime) and dtype.time_zone]
     return frame.with_columns(casts) if casts else frame
+
+
+def worded(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """Enumerations (decision, severity, status, source object) and flags in the user's language; instants as
+    ``when`` writes them."""
+    language = lang()
+    yes_no = {True: t("yes", language), False: t("no", language)}
+    fixes = []
+    for c in (c for c in columns if c in frame.columns):
+        dtype = frame.schema[c]
+        if dtype == pl.Boolean:
+            fixes.append(pl.col(c).replace_strict(yes_no, return_dtype=pl.Utf8))
+        elif isinstance(dtype, pl.Datetime | pl.Date):
+            fixes.append(pl.col(c).map_elements(lambda v: when(v, language), return_dtype=pl.Utf8).fill_null("–"))
+        else:
+            fixes.append(pl.col(c).map_elements(lambda v: word(v, language), return_dtype=pl.Utf8))
+    return frame.with_columns(fixes) if fixes else frame
 
 
 def month_text(value: date | None) -> str:

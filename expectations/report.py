@@ -274,7 +274,8 @@ def render_pdf(path: Path, outcome: AuditOutcome, summaries: list[AreaSummary],
                                                           if not r.success) or "none")]
                    for k, v in trail.items()]
     trail_table = Table(trail_rows, repeatRows=1, colWidths=[170, 80, 480])
-    trail_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("FONTNAME", (0, 0), (-1, -1), font)]))
+    trail_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                     ("FONTNAME", (0, 0), (-1, -1), font)]))
     story.append(trail_table)
     restated = restated or Restatements([], 0)
     story += [Paragraph("Restatements of closed months 已结账月份的重述", styles["Heading2"]),

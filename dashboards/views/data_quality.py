@@ -10,8 +10,8 @@ import polars as pl
 import streamlit as st
 
 from dashboards import serving
-from dashboards.i18n import format_month, t
-from dashboards.ui import lang, localise, page_header, page_view, query, scoped, table, tr, when
+from dashboards.i18n import format_month, word
+from dashboards.ui import lang, localise, page_header, page_view, query, scoped, table, tr, when, worded
 
 user = page_header("page_quality")
 page_view("data_quality")
@@ -21,23 +21,6 @@ if runs.is_empty():
     st.stop()
 
 language = lang()
-words = {k: t(k, language) for k in ("publish", "blocked", "failed", "blocking", "warning")}
-yes_no = {True: t("yes", language), False: t("no", language)}
-
-
-def worded(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
-    """Enumerations (decision, severity) and flags (passed, blocking) in the user's language; times formatted."""
-    fixes = []
-    for c in columns:
-        if c in frame.columns and frame.schema[c] == pl.Boolean:
-            fixes.append(pl.col(c).replace_strict(yes_no, return_dtype=pl.Utf8))
-        elif c in frame.columns and isinstance(frame.schema[c], pl.Datetime):
-            fixes.append(pl.col(c).map_elements(lambda v: when(v, language), return_dtype=pl.Utf8))
-        elif c in frame.columns:
-            fixes.append(pl.col(c).replace_strict(words, default=pl.col(c)))
-    return frame.with_columns(fixes) if fixes else frame
-
-
 latest = runs.row(0, named=True)
 st.subheader(tr("latest_run"))
 cols = st.columns(4)
@@ -53,7 +36,7 @@ description = "description_zh" if lang() == "zh" else "description_en"
 st.subheader(tr("failures_by_source"))
 failures = query("audit_results", run_id=latest["run_id"])
 for area, group in failures.group_by("area_title", maintain_order=True):
-    with st.expander(f"{area[0]} · {group.height}", expanded=True):
+    with st.expander(f"{word(area[0], language)} · {group.height}", expanded=True):
         table(group, f"failures-{area[0]}", localise(
             worded(group, "severity"), {"severity": "severity", "table_name": "table_name", description: "description",
                     "unexpected_count": "unexpected_count", "observed_value": "value", "sample": "sample"}))
@@ -82,16 +65,20 @@ else:
 
 st.subheader(tr("check_history"))
 checks = query("checks")
-labels = {i: f"{r['suite']} · {r[description]}" for i, r in enumerate(checks.iter_rows(named=True))}
+# each expectation by what it says (the suite and table are in the Data Docs and the history below)
+labels = {i: f"{word(r['area_title'], language)} · {r[description]}"
+          for i, r in enumerate(checks.iter_rows(named=True))}
 choice = st.selectbox(tr("check"), list(labels), format_func=labels.get, key="quality_check")
 chosen = checks.row(choice, named=True)
 history = query("check_history", suite=chosen["suite"], expectation=chosen["expectation"],
                 column_name=chosen["column_name"])
 if not history.is_empty():
-    st.plotly_chart(px.scatter(history.with_columns(pl.col("unexpected_count").fill_null(0)).to_pandas(),
-                               x="audited_at", y="unexpected_count", color="success",
-                               labels={"audited_at": tr("audited_at"), "unexpected_count": tr("unexpected_count")}),
-                    width="stretch")
+    points = worded(history.with_columns(pl.col("unexpected_count").fill_null(0)), "success")
+    chart = px.scatter(points.to_pandas(), x="audited_at", y="unexpected_count", color="success",
+                       labels={"audited_at": tr("audited_at"), "unexpected_count": tr("unexpected_count"),
+                               "success": tr("success")})
+    chart.update_xaxes(tickformat="%Y-%m-%d %H:%M")  # numeric: plotly writes month names in English
+    st.plotly_chart(chart, width="stretch")
 table(history, "check-history", localise(worded(history, "audited_at", "success"),
                                          {"audited_at": "audited_at", "success": "success",
                                           "observed_value": "value", "unexpected_count": "unexpected_count"}))

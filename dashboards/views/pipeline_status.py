@@ -6,7 +6,8 @@ import polars as pl
 import streamlit as st
 
 from dashboards import serving
-from dashboards.ui import localise, md, page_header, page_view, query, table, tr, when
+from dashboards.i18n import word
+from dashboards.ui import lang, localise, md, page_header, page_view, query, table, tr, when, worded
 
 user = page_header("page_pipeline")
 page_view("pipeline_status")
@@ -42,32 +43,34 @@ st.subheader(tr("source_freshness"))
 fresh = query("source_freshness")
 shown = fresh.with_columns(pl.when(pl.col("fresh")).then(pl.lit(tr("fresh"))).otherwise(pl.lit(tr("stale")))
                            .alias("fresh"))
-table(fresh, "source-freshness", localise(shown, {"source": "source", "object": "object", "last_load": "last_load",
-                                                  "lag_hours": "lag_hours", "allowed_lag": "allowed_lag",
-                                                  "fresh": "status"}, dates=()))
+table(fresh, "source-freshness", localise(worded(shown, "source", "object", "last_load"),
+                                          {"source": "source", "object": "object", "last_load": "last_load",
+                                           "lag_hours": "lag_hours", "allowed_lag": "allowed_lag", "fresh": "status"},
+                                          numbers=("lag_hours", "allowed_lag")))
 for row in fresh.filter(~pl.col("fresh")).iter_rows(named=True):
     when_loaded = when(row["last_load"]) if row["last_load"] else tr("never")
-    st.warning(md(f"{row['source']}.{row['object']}: {tr('stale')} · {when_loaded} · "
+    st.warning(md(f"{tr(row['source'])} · {word(row['object'], lang())}: {tr('stale')} · {when_loaded} · "
                   f"{tr('allowed_lag')} {row['allowed_lag']:g}"))
 
 st.subheader(tr("api_loads"))
 loads = query("pipeline_loads")
 table(loads, "pipeline-loads", localise(
-    loads, {"source": "source", "object": "object", "last_load": "last_load", "status": "status",
-            "rows_landed": "rows_landed", "calls": "calls", "hours_since": "freshness", "error": "error"},
-    dates=()))
+    worded(loads, "source", "object", "last_load", "status"),
+    {"source": "source", "object": "object", "last_load": "last_load", "status": "status",
+     "rows_landed": "rows_landed", "calls": "api_calls", "hours_since": "freshness", "error": "error"}))
 failed = loads.filter(loads["status"] != "succeeded")
 for row in failed.iter_rows(named=True):
-    st.error(md(f"{row['source']}.{row['object']}: {row['error']}"))
+    st.error(md(f"{tr(row['source'])} · {word(row['object'], lang())}: {row['error']}"))
 
 st.subheader(tr("inbox_sources"))
 templates = query("inbox_templates")
-shown = localise(templates.with_columns(pl.col("last_file").fill_null(tr("no_file_yet"))),
+shown = localise(worded(templates, "loaded_at").with_columns(pl.col("last_file").fill_null(tr("no_file_yet"))),
                  {"template": "template", "tables": "table_name", "last_file": "last_file", "loaded_at": "last_load",
                   "files": "files_loaded"})
 table(templates, "inbox-templates", shown)
 
 st.subheader(tr("inbox_files"))
 files = query("inbox_files")
-table(files, "inbox-files", localise(files, {"file_name": "file_name", "loaded_at": "last_load", "status": "status",
-                                             "row_count": "rows_landed", "reason": "reason"}))
+table(files, "inbox-files", localise(worded(files, "loaded_at", "status"),
+                                    {"file_name": "file_name", "loaded_at": "last_load", "status": "status",
+                                     "row_count": "rows_landed", "reason": "reason"}))

@@ -78,8 +78,9 @@ cells = with_links.with_columns(
 cell_status = dict(zip(cells["cell"], cells["status"], strict=True))
 grid = cells.pivot(on=name_col, index="person_link", values="cell", aggregate_function="first")
 kpi_columns = [c for c in grid.columns if c != "person_link"]
-grid = grid.with_columns(pl.when(pl.col(c).is_not_null()).then(pl.concat_list(pl.col(c))).alias(c)
-                         for c in kpi_columns).rename({"person_link": tr("full_name")})
+grid = grid.with_columns(  # a KPI that is not one of this member's goals: an empty cell
+    pl.when(pl.col(c).is_not_null()).then(pl.concat_list(pl.col(c))).otherwise(pl.lit([], pl.List(pl.Utf8))).alias(c)
+    for c in kpi_columns).rename({"person_link": tr("full_name")})
 st.subheader(tr("members"))
 table(matrix, f"team-{unit_id}-{period}", grid, **{tr("full_name"): link_column(tr("full_name"))},
       **{c: status_column(c, cell_status) for c in kpi_columns})
@@ -117,8 +118,10 @@ def since(latest: date, months: int) -> str:
     return month_text(date(index // 12, index % 12 + 1, 1))
 
 
-# each warning says why: how far the goal is against where it should be by today, or how long a KPI has fallen
-lines = [tr("warning_status", name=person(r), goal=md(r[name_col]), status=badge(r["status"]),
+# each warning says why: how far the goal is against where it should be by today, or how long a KPI has fallen;
+# the name opens the person view, the goal opens it on that goal's story and records
+lines = [tr("warning_status", name=person(r), status=badge(r["status"]),
+            goal=md_link("person", r[name_col], person=r["employee_id"], period=period, goal=r["goal_id"]),
             attainment=format_percent(r["attainment"], language),
             expected=format_percent(r["expected_attainment"], language)) for r in risky.iter_rows(named=True)]
 lines += [tr("warning_decline", name=person(r), kpi=md(r[name_col]), n=r["declines"],

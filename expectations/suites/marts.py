@@ -27,8 +27,8 @@ def suites() -> list[Suite]:
              value_set=["achieved", "on_track", "at_risk", "off_track", "no_data"], family="enumeration",
              severity="blocking", en="Goal statuses are the five the dashboards know.", zh="目标状态为五种已知取值。"),
         rule(E.ExpectColumnValuesToBeBetween, column="attainment", min_value=0, max_value=cap, family="range",
-             severity="blocking", en=f"Attainment lies between 0 and the cap ({cap:.0%}, attainment_cap).",
-             zh=f"达成率在0到上限({cap:.0%},attainment_cap)之间。"),
+             severity="blocking", en=f"Attainment lies between 0 and the configured cap ({cap:.0%}).",
+             zh=f"达成率在0到设定的上限({cap:.0%})之间。"),
     ]
     scorecard = Suite("scorecard", "marts.fct_scorecard", ["marts", "fct_scorecard"],
                       "select * from marts.fct_scorecard", key=["employee_id", "period"])

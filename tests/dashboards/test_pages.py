@@ -310,8 +310,8 @@ def test_pipeline_status_shows_recent_runs_and_each_sources_freshness(home, tmp_
     assert any(row["Started by"] == "manual" and "dbt" in row["Seconds per step"] for row in history.to_dict("records"))
     [freshness] = [df for df in frames(at) if "Allowed lag (hours)" in df.columns]
     status = {(r["Source"], r["Object"]): r["Status"] for r in freshness.to_dict("records")}
-    assert status[("zendesk", "tickets")] == "stale" and status[("hubspot", "deals")] == "fresh"
-    assert any("zendesk.tickets: stale" in w.value.replace("\\", "") for w in at.warning)
+    assert status[("Zendesk", "tickets")] == "stale" and status[("HubSpot", "deals")] == "fresh"
+    assert any("Zendesk · tickets: stale" in w.value.replace("\\", "") for w in at.warning)
     zh = open_page(app_as(user_for("employee", people), lang="zh"), "views/pipeline_status.py")
     [history_zh] = [df for df in frames(zh) if "触发方式" in df.columns]
     newest = history_zh.to_dict("records")[0]

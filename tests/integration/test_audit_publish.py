@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -156,3 +157,31 @@ def test_the_first_of_the_month_does_not_turn_1on1_coverage_red(refreshed_compan
     before, after = off_track(refreshed_company[0]), off_track(next_day_company[0])
     assert (before[0].isoformat(), after[0].isoformat()) == ("2026-11-30", "2026-12-01")
     assert after[2] == before[2] > 0 and after[1] <= before[1] + 1, (before, after)
+
+
+def test_the_auditor_pdf_embeds_its_fonts_and_reads_as_people_do(next_day_company):
+    """Every font of the PDF is embedded (pdffonts), every character it sets has a glyph in that font (no boxes),
+    KPIs are named, and the trend lists the last runs' values."""
+    import shutil
+
+    from reportlab.pdfbase import pdfmetrics
+
+    from expectations.report import pdf_font
+
+    if not shutil.which("pdffonts"):
+        pytest.fail("pdffonts is missing: make setup installs Debian's poppler-utils (scripts/system-packages)")
+    font, embedded = pdf_font()
+    assert embedded, "no CJK TrueType font: make setup installs Debian's fonts-wqy-microhei"
+    home = next_day_company[0]
+    run = latest_run(build(home))
+    pdf = home / "reports" / run["run_id"] / "summary.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    face = pdfmetrics.getFont(font).face
+    missing = {c for c in text if not c.isspace() and ord(c) not in face.charToGlyph}
+    assert not missing, f"characters without a glyph (drawn as boxes): {sorted(missing)}"
+    assert "稽核报告" in text and "·" in text
+    assert "Closed-won amount / 赢单金额" in text.replace("\n", " ") or "Closed-won amount" in text
+    assert "sales_closed_won_amount" not in text, "KPIs are named, not keyed"
+    assert re.search(r"\d+ → \d+ \(this run\)", text), "the trend lists the runs before this one and this one"
