@@ -138,7 +138,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "people": ("People", "人数"),
     "units_counted": ("Units", "单元数"),
     "grade_counts": ("Forced-distribution proposal (a calibration aid, not a verdict)", "强制分布建议（校准参考，并非结论）"),
-    "not_ranked": ("not ranked (unit too small)", "不参与排名（单元人数过少）"),
+    "not_ranked": ("not ranked (short tenure or small unit)", "不参与排名（在职时间短或单元人数少）"),
     "latest_run": ("Latest audit run", "最近一次稽核"),
     "decision": ("Decision", "结论"),
     "checks": ("Audit expectations", "稽核规则数"),

@@ -51,9 +51,10 @@ scores = scores.with_columns(
 name_link = {tr("full_name"): link_column(tr("full_name"))}
 
 st.subheader(tr("distribution"))
-st.plotly_chart(px.box(plot_frame(scores, "department"), x="department", y="weighted_score", points="outliers",
-                       labels={"department": tr("department"), "weighted_score": tr("score")}),
-                width="stretch")
+distribution = px.box(plot_frame(scores, "department"), x="department", y="weighted_score", points="outliers",
+                      labels={"department": tr("department"), "weighted_score": tr("score")})
+distribution.update_yaxes(tickformat=".0%")  # scores are attainment-weighted: 100 % is on target
+st.plotly_chart(distribution, width="stretch")
 
 st.subheader(tr("grade_counts"))
 proposal = (scores.with_columns(pl.col("grade").fill_null(tr("not_ranked")))

@@ -152,6 +152,20 @@ def test_goal_map_and_goals_stay_in_scope(serving, people):
             goals = _allowed(queries.owner_goals, serving, user, "org_unit", unit_id)
             if goals is not None:
                 assert goal_units is None or unit_id in goal_units, (user, unit_id)
+        # the alignment tree and any goal's story: the same scopes as the goal lists
+        quarter = queries.current_quarter(serving)
+        tree = queries.goal_alignment(serving, user, quarter)
+        people_goals = tree.filter(tree["owner_type"] == "employee")
+        assert scope is None or set(people_goals["owner_id"]) <= scope, user
+        _assert_units_in_scope(tree.filter(tree["owner_type"] == "org_unit"), goal_units, "owner_id")
+        every_goal = serving.execute("""select goal_id, owner_type, owner_id from marts.dim_goal
+                                        qualify row_number() over (partition by owner_type, owner_id) = 1""").fetchall()
+        for goal_id, owner_type, owner_id in every_goal:
+            history = _allowed(queries.goal_history, serving, user, goal_id)
+            if history is not None:
+                in_scope = (scope is None or owner_id in scope) if owner_type == "employee" else \
+                    (goal_units is None or owner_id in goal_units)
+                assert in_scope, (user, goal_id)
     auditor_nodes = queries.goal_map(serving, User("audit", "auditor"), periods[-1])
     assert auditor_nodes.filter(auditor_nodes["node_type"] == "person").is_empty()
     member_nodes = queries.goal_map(serving, User("emp", "employee", people["member"]), periods[-1])
@@ -210,6 +224,17 @@ def test_drill_through_records_make_the_number(serving, people):
     assert records.height == row[3]
     assert records["value"].sum() == pytest.approx(row[2])
     assert all(link.startswith("https://j/browse/") for link in records["link"])
+
+
+def test_vendor_links_only_where_the_vendor_is_configured():
+    unset = {"hubspot_portal_id": "", "jira_base_url": "", "zendesk_base_url": ""}
+    assert queries.record_link("deal", "hubspot", "8000001", "Acme – renewal", unset) is None
+    assert queries.record_link("issue", "jira", "100060", "PAY1-60", unset) is None
+    assert queries.record_link("ticket", "zendesk", "500019", "Ticket #500019", unset) is None
+    assert queries.record_link("deal", "hubspot", "8000001", "x", LINKS) == \
+        "https://app.hubspot.com/contacts/1/record/0-3/8000001"
+    assert queries.record_link("issue", "jira", "100060", "PAY1-60", LINKS) == "https://j/browse/PAY1-60"
+    assert queries.record_link("one_on_one_slot", "inbox", "E1:E2:2026-10-01", "1:1 · Ann", LINKS) is None
 
 
 def test_drill_through_keeps_calls_and_meetings_apart(serving):

@@ -148,7 +148,7 @@ def test_every_role_reads_every_page_in_both_languages_and_links_carry_the_view(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         for role in ROLES:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context = browser.new_context(viewport={"width": 1400, "height": 1600})  # tall: the screenshots
             page = context.new_page()
             page.goto(url)
             expect_visible(page.get_by_role("button", name="Sign in"))

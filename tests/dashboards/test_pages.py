@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -348,3 +349,56 @@ def test_the_team_view_heads_with_the_same_roll_up(home):
                                     [unit_id, period])
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["People off track"] == f"{off} / {beneath}"
+
+
+def test_a_link_opens_its_view_and_one_outside_the_scope_is_refused_with_the_reason(home):
+    path, people, _ = home
+    at = app_as(user_for("manager", people))
+    team_member = serving_rows(path, """select employee_id from marts.dim_employee where manager_id = ? and is_active
+                                        order by employee_id limit 1""", [people["manager"]])[0][0]
+    at.query_params["person"], at.query_params["period"] = team_member, "2026-Q3"
+    at = open_page(at, "views/person.py")
+    assert at.selectbox(key="person_select").value == team_member and at.selectbox(key="person_period").value \
+        == "2026-Q3", "the URL's person and period open"
+    outsider = serving_rows(path, """select employee_id from marts.dim_employee where employee_id not in (
+                                         select employee_id from marts.dim_reporting_chain where manager_id = ?)
+                                     and employee_id <> ? limit 1""", [people["manager"], people["manager"]])[0][0]
+    refused = app_as(user_for("manager", people))
+    refused.query_params["person"] = outsider
+    refused = open_page(refused, "views/person.py")
+    warnings = " ".join(w.value for w in refused.warning)
+    assert "You do not have access" in warnings and outsider in warnings, warnings
+    assert not refused.dataframe, "nothing of the outsider is drawn"
+
+
+def test_the_goal_story_draws_the_pace_target_and_forecast_and_a_single_point(home):
+    path, people, _ = home
+    at = open_page(app_as(user_for("employee", people)), "views/person.py")
+    goal_id = at.selectbox(key="person_goal").value
+    start, end, target = serving_rows(path, "select period_start, period_end, target from marts.fct_goal_status "
+                                            "where goal_id = ?", [goal_id])[0]
+    snapshots = serving_rows(path, "select as_of_date, actual from marts.fct_goal_progress where goal_id = ? "
+                                   "order by as_of_date", [goal_id])
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    traces = {t["name"]: t for t in spec["data"]}
+    assert set(traces) >= {"Expected pace", "Actual"}
+    assert traces["Expected pace"]["y"][-1] == pytest.approx(target)
+    assert traces["Actual"]["y"][-len(snapshots):] == pytest.approx([a for _, a in snapshots])
+    assert "markers" in traces["Actual"]["mode"], "a one-point series is still drawn"
+    assert spec["layout"]["xaxis"]["range"] == [str(start), str(end)], "the axis spans the whole period"
+    assert any("Status history" in c.value for c in at.caption)
+
+
+def test_early_warnings_say_why_and_calibration_shows_review_score_and_tenure(home):
+    path, people, _ = home
+    at = open_page(app_as(user_for("manager", people)), "views/team.py")
+    warnings = [m.value for m in at.markdown if "expected by today" in m.value]
+    assert warnings, "each status warning compares attainment with the pace expected by today"
+    assert "% of target where" in warnings[0] and "goal=" in warnings[0]
+    hr = open_page(app_as(user_for("hr", people)), "views/calibration.py")
+    [scores] = [f for f in frames(hr) if "Rank in unit" in f.columns]
+    assert {"Manager's review score", "Tenure"} <= set(scores.columns)
+    reviewed = serving_rows(path, "select count(*) from marts.fct_scorecard where period = ? and review_score "
+                                  "is not null", [hr.selectbox(key="calibration_period").value])[0][0]
+    assert reviewed > 0 and (scores["Manager's review score"] != "–").sum() == reviewed
+    assert all(re.search(r"\(E\d+\)#|#.+ \(E\d+\)$", cell) for cell in scores["Name"]), "names carry the id"
