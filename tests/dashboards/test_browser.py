@@ -1,4 +1,4 @@
-"""A real browser: `northstar serve` on loopback, Debian's Chromium driven by Playwright, signed in as a manager.
+"""A real browser: `northstar serve` on loopback, Debian's Chromium driven by Playwright, signed in as each demo role.
 
 Where no Chromium is installed the test skips with the reason, except under CI (``CI`` set), where it fails:
 ``.ci/run`` installs Debian's ``chromium`` first.
@@ -66,24 +66,6 @@ def served(dashboard_home):
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def download_first_csv(page) -> str:
-    """The first table's CSV download. The file is made on click (a rerun), and a click that lands while the script
-    is still running can hit a button Streamlit then replaces: wait until the app is idle, and click again if no
-    download starts (seen on a loaded machine, with the other test worker building dbt)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt in range(3):
-        page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
-        try:
-            with page.expect_download(timeout=30_000) as download:
-                page.get_by_role("button", name="Download CSV").first.click()
-            return Path(download.value.path()).read_text(encoding="utf-8-sig")
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
 
 
 ROLES = ("employee", "manager", "hr", "executive", "auditor")
