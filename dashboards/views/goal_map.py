@@ -98,7 +98,7 @@ def open_goal(row: dict, text: str) -> str:
     return link("alignment", text, period=period, goal=row["goal_id"])
 
 
-shown_goals, goal_links = goals_shown(goals, node["label"], title_link=open_goal)
+shown_goals, goal_links = goals_shown(goals, node["label"], title_link=open_goal, actual_link=open_goal)
 table(goals, f"goals-{node_id}-{period}", shown_goals, **goal_links)
 if owner_type == "employee" and st.button(tr("page_person"), key="goal_map_open_person"):
     st.session_state["person_id"] = node_id

@@ -8,10 +8,11 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from dashboards.i18n import format_percent
+from dashboards.i18n import format_kpi_value, format_percent
 from dashboards.ui import (
     badge,
     goal_period_select,
+    kpi_units,
     lang,
     link,
     link_column,
@@ -92,15 +93,26 @@ values = query("kpi_values", kpi_key=matrix["kpi_key"].drop_nulls().unique().sor
                subject_type="employee", period_type="month", subject_ids=members)
 trends = {(employee_id, kpi_key): group["value"].tail(SPARK_MONTHS).to_list()
           for (employee_id, kpi_key), group in values.sort("period_start").group_by("subject_id", "kpi_key")}
-detail = with_links.with_columns(pl.struct(["employee_id", "kpi_key"]).map_elements(
-    lambda r: trends.get((r["employee_id"], r["kpi_key"]), []), return_dtype=pl.List(pl.Float64)).alias("trend"))
-shown = localise(detail, {"person_link": "full_name", name_col: "kpi", "weight": "weight", "target": "target",
-                          "actual": "actual", "attainment": "attainment", "expected_attainment": "expected_attainment",
-                          "status": "status", "trend": "trend"},
-                 percent=("attainment", "expected_attainment"), numbers=("target", "actual"), statuses=("status",))
+units = kpi_units()
+detail = with_links.with_columns(
+    pl.struct(["employee_id", "kpi_key"]).map_elements(
+        lambda r: trends.get((r["employee_id"], r["kpi_key"]), []), return_dtype=pl.List(pl.Float64)).alias("trend"),
+    # each value links to the records behind it: the person view on that goal
+    pl.struct(["employee_id", "goal_id", "kpi_key", "actual"]).map_elements(
+        lambda r: link("person", format_kpi_value(r["actual"], units.get(r["kpi_key"]), language),
+                       person=r["employee_id"], period=period, goal=r["goal_id"]),
+        return_dtype=pl.Utf8).alias("actual_link"),
+    pl.struct(["kpi_key", "target"]).map_elements(
+        lambda r: format_kpi_value(r["target"], units.get(r["kpi_key"]), language),
+        return_dtype=pl.Utf8).alias("target_text"))
+shown = localise(detail, {"person_link": "full_name", name_col: "kpi", "weight": "weight", "target_text": "target",
+                          "actual_link": "actual", "attainment": "attainment",
+                          "expected_attainment": "expected_attainment", "status": "status", "trend": "trend"},
+                 percent=("attainment", "expected_attainment"), statuses=("status",))
 st.subheader(tr("trend"))
-table(detail.drop("trend", "person_link"), f"team-detail-{unit_id}-{period}", shown,
-      **{tr("trend"): st.column_config.LineChartColumn(tr("trend")), tr("full_name"): link_column(tr("full_name"))})
+table(detail.drop("trend", "person_link", "actual_link", "target_text"), f"team-detail-{unit_id}-{period}", shown,
+      **{tr("trend"): st.column_config.LineChartColumn(tr("trend")), tr("full_name"): link_column(tr("full_name")),
+         tr("actual"): link_column(tr("actual"))})
 
 st.subheader(tr("warnings"))
 risky = matrix.filter(pl.col("status").is_in(["at_risk", "off_track"]))
