@@ -8,6 +8,8 @@ sign-in); every query goes through ``dashboards/queries.py`` with the signed-in 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from config import settings
@@ -31,10 +33,14 @@ def language_switch() -> None:
                          index=list(LANGUAGES).index(current), key="language_choice", on_change=_apply_language)
 
 
-@st.cache_resource
 def session_store() -> sessions.SessionStore:
-    """The live sign-in sessions of this data folder (one store per server process)."""
-    return sessions.SessionStore(settings.sessions_dir(), load_settings().dashboards.session_hours)
+    """The live sign-in sessions of this data folder (one store per folder and server process)."""
+    return _session_store(str(settings.sessions_dir()))
+
+
+@st.cache_resource
+def _session_store(folder: str) -> sessions.SessionStore:
+    return sessions.SessionStore(Path(folder), load_settings().dashboards.session_hours)
 
 
 def _session_cookie() -> str | None:
