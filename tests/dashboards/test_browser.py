@@ -38,11 +38,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 90) -> None:
+def _wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise AssertionError(f"northstar serve exited with {server.returncode}: {server.stdout.read()}")
+            raise AssertionError(f"northstar serve exited with {server.returncode}: {log.read_text()}")
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                 if response.status == 200:
@@ -53,16 +53,19 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 90) -> N
 
 
 @pytest.fixture
-def served(dashboard_home):
+def served(dashboard_home, tmp_path):
+    """The app served on loopback; its log goes to a file (a pipe nobody reads could fill and stall the server)."""
     home, people, credentials = dashboard_home
     port = _free_port()
     env = os.environ | {"NORTHSTAR_HOME": str(home)}
-    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env,
+                                  stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, server)
-        yield url, home, people, credentials
+        _wait_until_up(url, server, log)
+        yield url, home, people, credentials, log
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -123,7 +126,7 @@ def test_every_role_reads_every_page_in_both_languages_and_links_carry_the_view(
     from dashboards.i18n import LABELS
     from dashboards.navigation import PAGES
 
-    url, _, _, credentials = served
+    url, _, _, credentials, log = served
     shots = ARTIFACTS / "browser"
     shots.mkdir(parents=True, exist_ok=True)
     found: dict[str, list[str]] = {}
@@ -198,5 +201,8 @@ def test_every_role_reads_every_page_in_both_languages_and_links_carry_the_view(
         browser.close()
 
     assert not found, found
+    server_log = log.read_text()
+    # formatting in the user's language never runs outside the script thread (it used to warn hundreds of times)
+    assert "missing ScriptRunContext" not in server_log and "Traceback" not in server_log, server_log[-2000:]
     assert "person=" in person_url and "goal=" in href and "goal=" in person_url, (href, person_url)
     assert goal_name and goal_name in records_heading, (goal_name, records_heading)
