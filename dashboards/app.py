@@ -137,7 +137,7 @@ def sign_out() -> None:
 
 def main() -> None:
     settings.owner_only_files()  # the access log and anything else the app writes under the data folder
-    st.set_page_config(page_title="Northstar", page_icon="⭐", layout="wide")
+    st.set_page_config(page_title="Northstar", page_icon=":material/star:", layout="wide")
     language_switch()
     user = sign_in()
     write_cookie()

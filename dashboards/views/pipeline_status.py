@@ -18,7 +18,7 @@ if attempt:
     attempted = attempt.get("audited_at") or attempt.get("attempted_at")
     st.markdown(f"**{tr('last_attempt')}**: {when(attempted)} · {tr(decision) if decision else '–'}")
     for failure in attempt.get("blocking_failures") or []:
-        st.markdown(f"- 🔴 {md(failure)}")
+        st.markdown(f"- :red-badge[{tr('blocking')}] {md(failure)}")
 
 st.subheader(tr("recent_runs"))
 runs = serving.runs()
