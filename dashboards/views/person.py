@@ -48,6 +48,7 @@ person_id = url_select(tr("person"), ids, "person_select", "person", preferred, 
 period = goal_period_select("person_period")
 if person_id is None:  # a link to someone outside this user's scope: the access layer refuses, with the reason
     scoped("person_goals", employee_id=requested("person"), period=period)
+    st.info(tr("nothing_here"))  # in scope but unknown (a mistyped id): nothing to show
     st.stop()
 st.session_state["person_id"] = person_id
 page_view("person", person=person_id, period=period)

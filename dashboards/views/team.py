@@ -48,6 +48,7 @@ unit_id = url_select(tr("unit"), unit_ids, "team_unit", "unit", preferred, unit_
 period = goal_period_select("team_period", quarters_only=True)
 if unit_id is None:  # the URL names a unit outside this user's scope: the access layer says why
     scoped("unit_rollup", unit_id=requested("unit"), period=period)
+    st.info(tr("nothing_here"))  # in scope but unknown (a mistyped id): nothing to show
     st.stop()
 st.session_state["unit_id"] = unit_id
 page_view("team", unit=unit_id, period=period)
