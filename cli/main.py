@@ -115,6 +115,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if attempt.get("run_id") == result.run_id and attempt.get("report_html"):  # this run's report, never an older one
         console.print(f"Audit report: {attempt['report_html']}", soft_wrap=True)
     log_file = run_log_path(result.run_id)
+    check = read_status(settings.serving_path()).get("last_check", {})
+    if result.success and check.get("run_id") == result.run_id and check.get("decision") == "nothing_new":
+        console.print(f"Nothing new since run {check['since_run']}: no rows landed, no file arrived, no setting or "
+                      f"model changed; build, audit and publish skipped, {elapsed:.1f}s", soft_wrap=True)
+        return 0
     if published(result):
         console.print(f"Refresh succeeded: the audit passed; published to {settings.serving_path()}, {elapsed:.1f}s",
                       soft_wrap=True)

@@ -173,6 +173,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "lag_hours": ("Lag (hours)", "延迟（小时）"),
     "fresh": ("fresh", "新鲜"),
     "succeeded": ("succeeded", "成功"),
+    "nothing_new": ("nothing new (build skipped)", "无新数据（跳过构建）"),
     "schedule": ("schedule", "定时"),
     "sensor": ("sensor", "传感器"),
     "manual": ("manual", "手动"),

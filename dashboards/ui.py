@@ -188,7 +188,7 @@ def stale_banner() -> None:
         key = "failed_banner" if notice["decision"] == "failed" else "stale_banner"
         # the causes quote sources and files: shown as text, never markdown
         st.error(tr(key, published=when(notice["published"]), attempted=when(notice["attempted"]),
-                    failures=md("; ".join(notice["failures"][:3]) or "–")), icon=":material/warning:")
+                    failures=md("; ".join(notice["failures"][:3]) or "–")))
 
 
 def page_header(page_key: str) -> User:

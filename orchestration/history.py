@@ -49,6 +49,7 @@ def run_record(run_id: str, job: str, tags: dict[str, str], entries: Iterable[Ev
     step_start: dict[str, float] = {}
     seconds: dict[str, float] = {}
     rows = 0
+    publish_skipped = False
     for entry in entries:
         event, kind = entry.dagster_event, entry.dagster_event.event_type
         if kind == DagsterEventType.RUN_START:
@@ -60,10 +61,14 @@ def run_record(run_id: str, job: str, tags: dict[str, str], entries: Iterable[Ev
         elif kind in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE) and event.step_key in step_start:
             group = step_group(event.step_key)
             seconds[group] = round(seconds.get(group, 0.0) + entry.timestamp - step_start[event.step_key], 1)
+        elif kind == DagsterEventType.STEP_SKIPPED and step_group(event.step_key) == "publish":
+            publish_skipped = True  # the build found nothing new (a failed step fails the run instead)
         elif kind == DagsterEventType.ASSET_MATERIALIZATION:
             landed = event.step_materialization_data.materialization.metadata.get("rows_landed")
             rows += int(landed.value) if landed is not None else 0
     failures = failures_in(e.dagster_event for e in entries)
+    if outcome == "succeeded" and publish_skipped and not failures:
+        outcome = "nothing_new"
     first = entries[0].timestamp if entries else None
     return {
         "run_id": run_id, "job": job, "trigger": trigger_of(tags), "outcome": outcome,

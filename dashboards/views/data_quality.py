@@ -42,7 +42,7 @@ for area, group in failures.group_by("area_title", maintain_order=True):
             worded(group, "severity"), {"severity": "severity", "table_name": "table_name", description: "description",
                     "unexpected_count": "unexpected_count", "observed_value": "value", "sample": "sample"}))
 if failures.is_empty():
-    st.success(tr("nothing_here"), icon=":material/check_circle:")
+    st.success(tr("nothing_here"))
 
 st.subheader(tr("affected_kpis"))
 affected = query("affected_kpis", run_id=latest["run_id"])
@@ -53,7 +53,7 @@ table(affected, "affected-kpis", localise(worded(affected, "blocking"), {name_co
 st.subheader(tr("restatements"))
 restated = query("restatements")
 if restated.is_empty():
-    st.success(tr("no_restatements"), icon=":material/check_circle:")
+    st.success(tr("no_restatements"))
 else:
     st.warning(tr("restatements_found", n=restated.height))
     table(restated, "restatements", localise(

@@ -24,7 +24,7 @@ from dagster import (
 from config import settings
 from expectations.audit import AuditOutcome, data_docs_index, run_audit, sample_text
 from expectations.docs import run_page
-from expectations.publish import PublishRefused, publish, write_status
+from expectations.publish import PublishRefused, publish, read_status, write_status
 from expectations.report import write_reports
 from expectations.rules import Suite
 from expectations.suites import all_suites
@@ -103,8 +103,12 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
         except PublishRefused as exc:
             write_status(serving, last_attempt={"run_id": run_id, "decision": "blocked", "error": str(exc)})
             raise
+        # the fingerprint of what this run built (the whole project only: a partial build cannot vouch for the rest)
+        build = read_status(serving).get("last_build") or {}
+        fingerprint = build.get("fingerprint") if build.get("run_id") == run_id else None
         write_status(serving, last_published={"run_id": run_id, "tables": len(publication.tables),
-                                              "published_at": datetime.now(UTC).isoformat()})
+                                              "published_at": datetime.now(UTC).isoformat(),
+                                              "fingerprint": fingerprint})
         return MaterializeResult(metadata={"tables": len(publication.tables),
                                            "mart_rows": sum(n for t, n in publication.tables.items()
                                                             if t.startswith("marts."))})

@@ -151,6 +151,29 @@ def _dbt_echo(echo: bool, path: Path) -> Iterator[None]:
         yield
 
 
+def nothing_new(context: AssetExecutionContext, warehouse: Path, rebuild: bool) -> bool:
+    """True when this build would remake what is already published: the whole project is selected, no rebuild was
+    asked for, and the inputs' fingerprint (``orchestration/fingerprint.py``) equals the last publication's. Says so
+    in the run's log and in ``status.json`` (``last_check``); otherwise records the fingerprint this build is made
+    from (``last_build``), for the publish to keep."""
+    from config.settings import serving_path
+    from expectations.publish import read_status, write_status
+    from orchestration.fingerprint import inputs_fingerprint
+
+    whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    fingerprint = inputs_fingerprint(warehouse)
+    published = read_status(serving_path()).get("last_published") or {}
+    run_id = context.run.run_id
+    if whole and not rebuild and published.get("fingerprint") == fingerprint:
+        context.log.info(f"nothing new since run {published['run_id']}: no rows landed, no file arrived, no setting "
+                         "or model changed; build, audit and publish skipped")
+        write_status(serving_path(), last_check={"run_id": run_id, "decision": "nothing_new",
+                                                 "since_run": published["run_id"]})
+        return True
+    write_status(serving_path(), last_build={"run_id": run_id, "fingerprint": fingerprint if whole else None})
+    return False
+
+
 def build_dbt_assets():
     @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=Translator(),
                 name="northstar_dbt")
@@ -161,6 +184,8 @@ def build_dbt_assets():
             ensure_close_tables(con)  # the closes source exists before the first close (restatements read it)
         os.environ["NORTHSTAR_DBT_PARENT"] = str(os.getpid())  # read by the launcher (see dbt_resource)
         since = context.run.tags.get(BACKFILL_TAG, "")  # a backfill: periods that ended before it keep their values
+        if nothing_new(context, Path(warehouse.path), rebuild=config.full_refresh or bool(since)):
+            return  # no model materialised: the audit and the publish that depend on them are skipped
         backfill = {"rebuild_since": since} if since else {}
         args = ["build", "--vars", dbt_vars(**backfill), *(["--full-refresh"] if config.full_refresh else [])]
         run_dir = dbt_run_dir(context.run.run_id)
