@@ -101,9 +101,7 @@ def open_goal(row: dict, text: str) -> str:
 shown_goals, goal_links = goals_shown(goals, node["label"], title_link=open_goal, actual_link=open_goal)
 table(goals, f"goals-{node_id}-{period}", shown_goals, **goal_links)
 if owner_type == "employee" and st.button(tr("page_person"), key="goal_map_open_person"):
-    st.session_state["person_id"] = node_id
-    st.switch_page("views/person.py")
+    st.switch_page("views/person.py", query_params={"person": node_id, "period": period})  # the URL opens the view
 if owner_type == "org_unit" and node["node_type"] != "company" and user.role in ("manager", "hr") \
         and st.button(tr("page_team"), key="goal_map_open_team"):
-    st.session_state["unit_id"] = node_id
-    st.switch_page("views/team.py")
+    st.switch_page("views/team.py", query_params={"unit": node_id, "period": period})

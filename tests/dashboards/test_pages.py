@@ -402,3 +402,17 @@ def test_early_warnings_say_why_and_calibration_shows_review_score_and_tenure(ho
                                   "is not null", [hr.selectbox(key="calibration_period").value])[0][0]
     assert reviewed > 0 and (scores["Manager's review score"] != "–").sum() == reviewed
     assert all(re.search(r"\(E\d+\)#|#.+ \(E\d+\)$", cell) for cell in scores["Name"]), "names carry the id"
+
+
+def test_the_goal_maps_buttons_open_the_chosen_person_even_after_another_was_viewed(home):
+    path, people, _ = home
+    at = open_page(app_as(user_for("manager", people)), "views/person.py")
+    first = at.selectbox(key="person_select").value
+    at = open_page(at, "views/goal_map.py")
+    other = serving_rows(path, """select employee_id from marts.dim_employee where manager_id = ? and is_active
+                                  and employee_id <> ? order by employee_id limit 1""",
+                         [people["manager"], first])[0][0]
+    at.selectbox(key="goal_map_node").set_value(other).run()
+    at.button(key="goal_map_open_person").click().run()
+    assert not at.exception and at.header[0].value == "Person view"
+    assert at.selectbox(key="person_select").value == other != first
