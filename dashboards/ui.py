@@ -122,8 +122,11 @@ def goal_period_select(key: str, quarters_only: bool = False) -> str:
     """A goal-period picker that starts on the URL's period, else the quarter holding the data's as-of day."""
     periods = [p for p in reference("goal_periods") if "-Q" in p or not quarters_only]
     language = lang()  # bound now: a format function may be called outside the script thread
-    return url_select(tr("period"), periods, key, "period", reference("current_quarter"),
-                      lambda p: period_label(p, language))
+    default = reference("current_quarter")
+    chosen = url_select(tr("period"), periods, key, "period", default, lambda p: period_label(p, language))
+    if chosen is None:  # a period this page does not offer (a year on a quarters-only page): its own default
+        chosen = url_select(tr("period"), periods, key, "period", default, lambda p: period_label(p, language))
+    return chosen
 
 
 # -- links: a view's state lives in its URL (page path + query parameters) --------------------------------------

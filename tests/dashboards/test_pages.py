@@ -416,3 +416,13 @@ def test_the_goal_maps_buttons_open_the_chosen_person_even_after_another_was_vie
     at.button(key="goal_map_open_person").click().run()
     assert not at.exception and at.header[0].value == "Person view"
     assert at.selectbox(key="person_select").value == other != first
+
+
+def test_a_period_the_page_does_not_offer_falls_back_to_its_default(home):
+    path, people, _ = home
+    at = app_as(user_for("manager", people))
+    at.query_params["period"] = "2026"  # a year, from the goal map; the team view offers quarters
+    at = open_page(at, "views/team.py")
+    current = serving_rows(path, "select max(as_of_date) from marts.fct_goal_progress")[0][0]
+    assert at.selectbox(key="team_period").value == f"{current.year}-Q{(current.month - 1) // 3 + 1}"
+    assert frames(at), "the team view draws for its default quarter"
