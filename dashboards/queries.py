@@ -179,9 +179,8 @@ def unit_rollup(con: duckdb.DuckDBPyConnection, user: User, unit_id: str, period
     return rows[0] if rows else {}
 
 
-def owner_goals(con: duckdb.DuckDBPyConnection, user: User, owner_type: str, owner_id: str,
-                period: str | None = None) -> pl.DataFrame:
-    """An owner's goals (current revision, original target kept) with their latest progress."""
+def _require_goal_owner(con: duckdb.DuckDBPyConnection, user: User, owner_type: str, owner_id: str) -> None:
+    """Raise ``AccessDenied`` unless ``user`` may see the goals of this person or unit."""
     if owner_type == "employee":
         _deny_unless(user.sees_individuals, user, "individual goals")
         require_employee(con, user, owner_id)
@@ -190,6 +189,12 @@ def owner_goals(con: duckdb.DuckDBPyConnection, user: User, owner_type: str, own
         _deny_unless(scope is None or owner_id in scope, user, f"the goals of unit {owner_id}")
     else:
         raise ValueError(f"owner_type must be employee or org_unit, not {owner_type!r}")
+
+
+def owner_goals(con: duckdb.DuckDBPyConnection, user: User, owner_type: str, owner_id: str,
+                period: str | None = None) -> pl.DataFrame:
+    """An owner's goals (current revision, original target kept) with their latest progress."""
+    _require_goal_owner(con, user, owner_type, owner_id)
     period_sql, period_params = "true", []
     if period is not None:
         start, end = _period_window(con, period)
@@ -242,7 +247,7 @@ def goal_history(con: duckdb.DuckDBPyConnection, user: User, goal_id: str) -> pl
                         [goal_id]).fetchall()
     if not owner:
         raise AccessDenied(f"{user.username} ({user.role}) asked for goal {goal_id}, which does not exist")
-    owner_goals(con, user, owner[0][0], owner[0][1], None)  # the same scope as the owner's goal list (raises)
+    _require_goal_owner(con, user, owner[0][0], owner[0][1])  # the same scope as the owner's goal list
     return con.execute(
         """select p.as_of_date, p.actual, p.target, p.attainment, p.expected_attainment, p.status, p.forecast_value,
                   p.forecast_attainment, p.target_revision, s.original_target, s.period_start, s.period_end,

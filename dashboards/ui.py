@@ -122,11 +122,9 @@ def goal_period_select(key: str, quarters_only: bool = False) -> str:
     """A goal-period picker that starts on the URL's period, else the quarter holding the data's as-of day."""
     periods = [p for p in reference("goal_periods") if "-Q" in p or not quarters_only]
     language = lang()  # bound now: a format function may be called outside the script thread
-    default = reference("current_quarter")
-    chosen = url_select(tr("period"), periods, key, "period", default, lambda p: period_label(p, language))
-    if chosen is None:  # a period this page does not offer (a year on a quarters-only page): its own default
-        chosen = url_select(tr("period"), periods, key, "period", default, lambda p: period_label(p, language))
-    return chosen
+    # a period this page does not offer (a year on a quarters-only page) is no refusal: the page's default opens
+    return url_select(tr("period"), periods, key, "period", reference("current_quarter"),
+                      lambda p: period_label(p, language), unknown_opens_default=True)
 
 
 # -- links: a view's state lives in its URL (page path + query parameters) --------------------------------------
@@ -151,16 +149,18 @@ def link_column(label: str) -> Any:
 
 
 def url_select(label: str, options: list, key: str, param: str, default: Any = None,
-               format_func: Any = str) -> Any:
+               format_func: Any = str, unknown_opens_default: bool = False) -> Any:
     """A select box whose choice is kept in the URL's ``param``. A value arriving in the URL (a link, a bookmark)
     selects it once; the user's later picks are written back, so a reload or a shared link opens the same view.
-    Returns None when the URL asks for a value that is not among ``options`` (the caller says why)."""
+    Returns None when the URL asks for a value that is not among ``options`` (the caller says why), unless
+    ``unknown_opens_default``: then such a value is ignored."""
     wanted, written = st.query_params.get(param), st.session_state.setdefault("_url_written", {})
     if wanted is not None and wanted != written.get(param):  # arrived from outside this session's own writes
         written[param] = wanted
-        if wanted not in [str(o) for o in options]:
+        if wanted in [str(o) for o in options]:
+            st.session_state[key] = next(o for o in options if str(o) == wanted)
+        elif not unknown_opens_default:
             return None
-        st.session_state[key] = next(o for o in options if str(o) == wanted)
     if not options:
         return None
     if st.session_state.get(key) not in options:
