@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -83,19 +83,36 @@ class ApiConnector:
         return None
 
     def extract(self, store: RawStore, obj: str, on_page: Callable[[PageResult], None] | None = None) -> LoadStats:
-        """Read ``obj`` from its saved cursor and land it page by page."""
+        """Read ``obj`` from its saved cursor and land it, several pages per transaction.
+
+        Pages are buffered up to ``BATCH_ROWS`` records and landed in one transaction with the cursor of the
+        last of them, so the cursor never runs ahead of the rows; a failed read lands the complete pages
+        buffered before it, and a killed run re-reads at most one batch (versions already landed are skipped).
+        """
         if obj not in self.objects:
             raise ValueError(f"{self.source} has no object {obj!r}; known: {', '.join(self.objects)}")
         stats = LoadStats(self.source, obj, new_load_id())
         calls_before = self.client.calls
         self.client.start_object(obj)
         reader: Callable[[str | None], Iterator[Page]] = getattr(self, f"read_{obj}")
-        try:
-            for page in reader(store.cursor(self.source, obj)):
-                split = {name: self.specs[name].split(rows) for name, rows in page.records.items()}
-                result = store.land_page(stats, split, page.cursor)
+        batch = _Batch()
+
+        def land() -> None:
+            if batch.pages:
+                split = {name: self.specs[name].split(rows) for name, rows in batch.records.items()}
+                result = store.land_page(stats, split, batch.cursor, page_count=batch.pages)
+                batch.clear()
                 if on_page:
                     on_page(result)
+
+        try:
+            try:
+                for page in reader(store.cursor(self.source, obj)):
+                    batch.add(page)
+                    if batch.size >= BATCH_ROWS:
+                        land()
+            finally:
+                land()  # what was read before a failure is kept, as a page-by-page landing would have
         except BaseException as exc:
             stats.calls = self.client.calls - calls_before
             store.record_load(stats, "failed", f"{type(exc).__name__}: {exc}")
@@ -105,3 +122,29 @@ class ApiConnector:
         log.info("%s.%s: %d pages, %d versions landed, %d quarantined, %d calls",
                  self.source, obj, stats.pages, stats.landed, stats.quarantined, stats.calls)
         return stats
+
+
+# Records landed per transaction. One commit costs a few milliseconds whatever its size, so landing vendor pages
+# of 100 one by one spent most of the extract's CPU committing (measured: 60 us of 155 us per HubSpot row).
+BATCH_ROWS = 5_000
+
+
+@dataclass
+class _Batch:
+    """API pages read but not yet landed: their records per object, and the newest cursor among them."""
+
+    records: dict[str, list] = field(default_factory=dict)
+    cursor: str | None = None
+    pages: int = 0
+    size: int = 0
+
+    def add(self, page: Page) -> None:
+        for name, rows in page.records.items():
+            self.records.setdefault(name, []).extend(rows)
+            self.size += len(rows)
+        if page.cursor is not None:
+            self.cursor = page.cursor
+        self.pages += 1
+
+    def clear(self) -> None:
+        self.records, self.cursor, self.pages, self.size = {}, None, 0, 0

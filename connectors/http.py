@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 
 log = logging.getLogger("northstar.connectors")
@@ -129,8 +130,8 @@ class ApiClient:
                 raise SourceError(f"{self.where}: {endpoint} answered HTML instead of JSON "
                                   f"({_status(response.status_code)}; a login page or proxy in the way?)")
             try:
-                answer = response.json()
-            except (json.JSONDecodeError, requests.JSONDecodeError):
+                answer = _parse_json(response.content)
+            except ValueError:
                 problem = "unreadable JSON"  # a truncated body: ask again
                 self._sleep(attempt, None, problem, endpoint)
                 continue
@@ -166,6 +167,15 @@ class ApiClient:
                 raise SourceError(f"{self.where}: the server repeated the page token {str(token)[:40]!r} "
                                   f"{self._tokens[token]} times: stopped rather than loop (pages read are kept)")
         return token
+
+
+def _parse_json(body: bytes) -> object:
+    """orjson (several times faster on big pages); the standard parser for what orjson refuses but JSON
+    readers accept (integers beyond 64 bits, NaN), so a valid page is never retried as unreadable."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def _is_html(response: requests.Response) -> bool:

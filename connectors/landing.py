@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import orjson
 import polars as pl
 
 META_SCHEMA = "raw_meta"
@@ -139,8 +140,9 @@ class RawStore:
         stats: LoadStats,
         pages: dict[str, tuple[list[RawRecord], list[Quarantined]]],
         cursor: str | None,
+        page_count: int = 1,
     ) -> PageResult:
-        """Land one API page (possibly several objects, e.g. tickets + side-loaded metrics) atomically.
+        """Land API pages (possibly several objects, e.g. tickets + side-loaded metrics) atomically.
 
         ``cursor`` is saved for ``stats.object`` in the same transaction, so it never runs ahead of the rows.
         """
@@ -166,7 +168,7 @@ class RawStore:
         except BaseException:
             self.con.execute("rollback")
             raise
-        stats.pages += 1
+        stats.pages += page_count
         stats.landed += result.landed
         stats.quarantined += result.quarantined
         return result
@@ -179,7 +181,7 @@ class RawStore:
                 "record_id": [r.record_id for r in records],
                 "record_version": [r.record_version for r in records],
                 "updated_at": [r.updated_at for r in records],
-                "payload": [json.dumps(r.payload, separators=(",", ":"), ensure_ascii=False) for r in records],
+                "payload": [orjson.dumps(r.payload).decode() for r in records],  # compact UTF-8, as stored
             },
             schema={"record_id": pl.Utf8, "record_version": pl.Utf8, "updated_at": pl.Datetime("us", "UTC"),
                     "payload": pl.Utf8},
@@ -189,19 +191,18 @@ class RawStore:
             # Objects versioned by time: probing only the page's time range lets DuckDB skip old row groups.
             since = page["updated_at"].min()
             time_filter = "and t.updated_at >= ?" if since is not None else ""
-            landed = self.con.execute(
+            (landed,) = self.con.execute(
                 f"""insert into {table}
                     select p.record_id, p.record_version, p.updated_at, p.payload::json, ?, ?, ?
                     from _page p
                     where not exists (
                         select 1 from {table} t
-                        where t.record_id = p.record_id and t.record_version = p.record_version {time_filter})
-                    returning 1""",
+                        where t.record_id = p.record_id and t.record_version = p.record_version {time_filter})""",
                 [stats.load_id, now, stats.source, *([since] if since is not None else [])],
-            ).fetchall()
+            ).fetchone()  # an insert answers with the number of rows it wrote
         finally:
             self.con.unregister("_page")
-        return len(landed)
+        return landed
 
     def record_load(self, stats: LoadStats, status: str, error: str | None = None) -> None:
         self.con.execute(

@@ -129,6 +129,7 @@ def issue_timing(rng: random.Random, speed: float) -> IssueTiming:
 # --------------------------------------------------------------------------- a person's usual quarter
 
 
+@functools.cache  # pure: the same quarters are asked for every person
 def _days(start: date, end: date) -> tuple[int, int]:
     """(workdays, weekend days) in [start, end]."""
     workdays = weekend = 0
@@ -142,6 +143,7 @@ def _days(start: date, end: date) -> tuple[int, int]:
     return workdays, weekend
 
 
+@functools.cache  # pure and seeded by the speed: every engineer of a speed shares one sampling
 def _issue_expectations(speed: float, samples: int = 600) -> tuple[float, float]:
     """(on-time share of issues due, median In Progress → Done days) at a speed, by sampling ``issue_timing``."""
     rng = random.Random(f"issue-expectations:{speed:.3f}")

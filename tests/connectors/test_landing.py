@@ -87,6 +87,27 @@ def test_a_crash_keeps_committed_pages_and_their_cursor_only(tmp_path):
         assert [r[0] for r in rows(store)] == ["1", "2", "3", "4"]
 
 
+def test_pages_land_in_batches_with_the_cursor_of_the_last_page_read(tmp_path, monkeypatch):
+    import connectors.base
+
+    monkeypatch.setattr(connectors.base, "BATCH_ROWS", 3)
+    pages = [Page({"things": [thing(i)]}, f"c{i}" if i != 6 else None) for i in range(1, 8)]
+    with RawStore(tmp_path / "w.duckdb") as store:
+        committed: list[tuple[str | None, list[str]]] = []
+        land = store.land_page
+
+        def spy(stats, split, cursor, page_count=1):
+            committed.append((cursor, [r.record_id for r in split["things"][0]]))
+            return land(stats, split, cursor, page_count)
+
+        monkeypatch.setattr(store, "land_page", spy)
+        stats = FakeConnector(pages).extract(store, "things")
+        # three transactions, not seven; a page without a cursor (c6) leaves the newest one before it
+        assert committed == [("c3", ["1", "2", "3"]), ("c5", ["4", "5", "6"]), ("c7", ["7"])]
+        assert (stats.pages, stats.landed) == (7, 7)
+        assert store.cursor("fake", "things") == "c7"
+
+
 def test_a_failing_insert_rolls_back_rows_and_cursor(tmp_path, monkeypatch):
     with RawStore(tmp_path / "w.duckdb") as store:
         FakeConnector([Page({"things": [thing(1)]}, "c1")]).extract(store, "things")
