@@ -16,6 +16,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,9 @@ class RunFigures:
     step_seconds: dict[str, float] = field(default_factory=dict)
     rows_by_table: dict[str, int] = field(default_factory=dict)
     sandbox_peak_rss_mb: float = 0.0
+    step_peak_rss_mb: dict[str, float] = field(default_factory=dict)  # the pipeline and dbt, sampled
+    step_cpu_seconds: dict[str, float] = field(default_factory=dict)  # this process (dbt's child not counted)
+    peak_rss_mb: float = 0.0
 
 
 @dataclass
@@ -46,6 +50,46 @@ class BenchResult:
     # size at the fork, so this is an upper bound for dbt, not its own peak
     peak_child_rss_mb: float
     peak_sandbox_rss_mb: float = 0.0
+
+
+class TreeSampler(threading.Thread):
+    """Samples, every ``interval`` seconds, the resident memory of this process and its children (dbt), the
+    sandbox servers excluded, and this process's CPU time: per-step peaks and CPU come from these samples
+    cut at the steps' start and end times (steps run one after another in the in-process executor)."""
+
+    def __init__(self, exclude: set[int], interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.exclude, self.interval = exclude, interval
+        self.samples: list[tuple[float, float, float]] = []  # (unix time, tree RSS MB, process CPU s)
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), _tree_rss_mb(os.getpid(), self.exclude), time.process_time()))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join()
+
+    def window(self, start: float, end: float) -> tuple[float, float]:
+        """(peak tree RSS MB, process CPU seconds) between two unix times."""
+        inside = [s for s in self.samples if start <= s[0] <= end]
+        if not inside:
+            return 0.0, 0.0
+        return max(s[1] for s in inside), inside[-1][2] - inside[0][2]
+
+
+def _tree_rss_mb(pid: int, exclude: set[int]) -> float:
+    """Resident memory of ``pid`` and its descendants, MB (0 for a process that ended meanwhile)."""
+    try:
+        rss = next((int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                    if line.startswith("VmRSS:")), 0) / 1024
+        children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                    for c in (task / "children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return rss + sum(_tree_rss_mb(c, exclude) for c in children if c not in exclude)
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -91,13 +135,19 @@ def _run(full: bool = False) -> RunFigures:
 
     instance = DagsterInstance.ephemeral()
     with sandbox_process(settings.sandbox_dir()) as (servers, urls), _sources_at(urls):
+        sampler = TreeSampler(exclude={servers.pid})
+        sampler.start()
         started = time.perf_counter()
-        result = run_refresh(full=full, instance=instance)
+        try:
+            result = run_refresh(full=full, instance=instance)
+        finally:
+            sampler.stop()
         seconds = time.perf_counter() - started
         sandbox_peak = _peak_rss_mb(servers.pid)
     if not result.success:
         raise RuntimeError(f"the bench refresh failed (run {result.run_id}); see `northstar refresh` for why")
-    figures = RunFigures(seconds, rows_by_table=landed_rows(result), sandbox_peak_rss_mb=sandbox_peak)
+    figures = RunFigures(seconds, rows_by_table=landed_rows(result), sandbox_peak_rss_mb=sandbox_peak,
+                         peak_rss_mb=round(max((s[1] for s in sampler.samples), default=0.0), 1))
     figures.rows_landed = sum(figures.rows_by_table.values())
     figures.api_calls = sum(api_calls(result).values())
     starts: dict[str, float] = {}
@@ -108,7 +158,11 @@ def _run(full: bool = False) -> RunFigures:
         if event.event_type_value == "STEP_START":
             starts[event.step_key] = entry.timestamp
         elif event.event_type_value == "STEP_SUCCESS":
-            figures.step_seconds[event.step_key] = round(entry.timestamp - starts[event.step_key], 3)
+            start = starts[event.step_key]
+            figures.step_seconds[event.step_key] = round(entry.timestamp - start, 3)
+            peak, cpu = sampler.window(start, entry.timestamp)
+            figures.step_peak_rss_mb[event.step_key] = round(peak, 1)
+            figures.step_cpu_seconds[event.step_key] = round(cpu, 3)
     return figures
 
 
@@ -139,7 +193,7 @@ def _reset_to_simulated(folder: Path) -> None:
 
 
 def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
-              reuse: bool = False) -> BenchResult:
+              reuse: bool = False, with_pages: bool = True) -> BenchResult:
     from sandbox import generator
 
     os.environ["NORTHSTAR_HOME"] = str(folder)
@@ -173,7 +227,17 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
     generator.next_day(settings.sandbox_dir(), settings.inbox_dir())
     stage("next_day_incremental", "incremental refresh after the next day")
     stage("full_rebuild", "full rebuild of the same data (--full)", full=True)
+    report("the floor: benchmarks/floor.sql on the same warehouse")
+    floor = run_floor(settings.warehouse_path())
+    if floor.mismatches:
+        raise RuntimeError(f"the floor and fct_kpi_values disagree (values per KPI): {floor.mismatches}")
     stage("no_change_refresh", "refresh with no new source data")
+    pages = None
+    if with_pages:
+        from dashboards.bench import bench_pages
+
+        report("every dashboard page for every role, after the publish (server side)")
+        pages = bench_pages(folder)
     return BenchResult(
         tier=tier,
         simulate_seconds=round(simulate_seconds, 2),
@@ -182,6 +246,8 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         peak_child_rss_mb=round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         peak_sandbox_rss_mb=max(run.sandbox_peak_rss_mb for run in runs.values()),
+        floor=floor,
+        pages=pages,
     )
 
 
@@ -189,3 +255,93 @@ def save(result: BenchResult, folder: Path) -> Path:
     path = folder / f"bench-{result.tier}.json"
     path.write_text(json.dumps(asdict(result), indent=2))
     return path
+
+
+def record(result: BenchResult, simulated: bool) -> dict:
+    """The figures issue 14 asks for, from one bench (``benchmarks/results/<tier>.json``)."""
+    from cli import bench_results
+
+    runs = result.runs
+    first, nxt, full, same = (runs[k] for k in ("first_refresh", "next_day_incremental", "full_rebuild",
+                                                 "no_change_refresh"))
+    step_peaks: dict[str, float] = {}
+    for run in runs.values():
+        for step, peak in run.step_peak_rss_mb.items():
+            step_peaks[step] = max(peak, step_peaks.get(step, 0.0))
+    p95 = None
+    if result.pages:
+        cold = sorted(row["cold_ms"] for row in result.pages["pages"])
+        p95 = round(cold[max(0, -(-95 * len(cold) // 100) - 1)], 1)  # nearest rank
+    return {
+        "tier": result.tier, "date": bench_results.now(), "commit": bench_results.commit(),
+        "machine": bench_results.machine(),
+        "simulate_s": result.simulate_seconds if simulated else None,
+        "first_refresh_s": round(first.seconds, 2),
+        "incremental_refresh_s": round(nxt.seconds, 2),
+        "no_change_refresh_s": round(same.seconds, 2),
+        "full_rebuild_s": round(full.seconds, 2),
+        "dbt_full_s": full.step_seconds.get("northstar_dbt"),
+        "dbt_incremental_s": nxt.step_seconds.get("northstar_dbt"),
+        "floor_s": result.floor.seconds if result.floor else None,
+        "floor_values": result.floor.values if result.floor else None,
+        "audit_s": first.step_seconds.get("audit"),
+        "publish_s": first.step_seconds.get("serving__northstar"),
+        "peak_rss_mb": max(run.peak_rss_mb for run in runs.values()),
+        "step_peak_rss_mb": dict(sorted(step_peaks.items())),
+        "sandbox_peak_rss_mb": result.peak_sandbox_rss_mb,
+        "extract_rows_per_s": result.rows_per_second,
+        "extract_cpu_us_per_row": _cpu_per_row(first),
+        "rows_landed_first_refresh": first.rows_landed,
+        "page_p95_ms": p95,
+        "load_20_users_p95_ms": None,
+        "runs": {name: asdict(run) for name, run in runs.items()},
+    }
+
+
+def _cpu_per_row(run: RunFigures) -> dict[str, float | None]:
+    """Pipeline CPU (this process) per landed row in each source's extract steps, microseconds."""
+    out: dict[str, float | None] = {}
+    for source in ("hubspot", "jira", "zendesk"):
+        rows = sum(n for t, n in run.rows_by_table.items() if t.startswith(f"raw_{source}."))
+        cpu = sum(s for step, s in run.step_cpu_seconds.items() if step.startswith(f"extract_{source}__"))
+        out[source] = round(cpu / rows * 1e6, 1) if rows else None
+    return out
+
+
+# --------------------------------------------------------------------------- the floor
+
+FLOOR_SQL = Path(__file__).resolve().parent.parent / "benchmarks" / "floor.sql"
+
+
+@dataclass
+class FloorFigures:
+    seconds: float
+    values: int  # (KPI, subject, period) values the floor computed
+    mismatches: dict[str, int]  # KPI -> values missing on one side or different (empty: equal to the mart)
+
+
+def run_floor(warehouse: Path) -> FloorFigures:
+    """Run ``benchmarks/floor.sql`` on a built warehouse (read-only) and compare every value with the mart's."""
+    import duckdb
+
+    loaded = settings.load_settings()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set variable tz = ?", [loaded.timezone])
+        con.execute("set variable as_of_date = ?", [loaded.as_of_date])
+        con.execute("set variable story_points_field = ?", [loaded.jira_story_points_field])
+        started = time.perf_counter()
+        con.execute(f"create temp table floor as {FLOOR_SQL.read_text()}")
+        seconds = time.perf_counter() - started
+        (values,) = con.execute("select count(*) from floor").fetchone()
+        mismatches = dict(con.execute("""
+            with mart as (
+                select kpi_key, subject_type, subject_id, period_type, period_start, value
+                from marts.fct_kpi_values join seeds.kpi_catalogue using (kpi_key)
+                where measure in ('sum', 'ratio')
+            )
+            select kpi_key, count(*)
+            from mart full join floor using (kpi_key, subject_type, subject_id, period_type, period_start)
+            where mart.value is distinct from floor.value
+              and not abs(mart.value - floor.value) <= 1e-9 * greatest(1, abs(mart.value))
+            group by kpi_key order by kpi_key""").fetchall())
+    return FloorFigures(round(seconds, 3), values, mismatches)

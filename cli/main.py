@@ -204,14 +204,15 @@ def print_audit(outcome) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from cli.bench import run_bench, save
+    from cli import bench_results
+    from cli.bench import record, run_bench, save
 
     if args.pages:
         return _bench_pages()
 
     folder = Path(args.folder) if args.folder else settings.northstar_home() / "bench" / args.tier
     result = run_bench(args.tier, args.seed, folder.resolve(), lambda msg: console.print(f"[dim]…[/dim] {msg}"),
-                       reuse=args.reuse)
+                       reuse=args.reuse, with_pages=not args.no_pages)
     table = Table("run", "wall time (s)", "rows landed", "API calls", "extract (s)", "dbt (s)", "audit (s)",
                   "publish (s)", title=f"Bench: {args.tier} tier")
     for name, run in result.runs.items():
@@ -226,6 +227,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
                   f"{result.peak_sandbox_rss_mb:,.0f} MB, largest child {result.peak_child_rss_mb:,.0f} MB "
                   "(dbt or the servers; a forked child counts the pipeline's size at the fork)")
     console.print(f"figures saved to {save(result, folder)}")
+    figures = record(result, simulated=result.simulate_seconds > 0)
+    console.print(f"dbt full build {figures['dbt_full_s']:.1f}s / floor {figures['floor_s']:.2f}s "
+                  f"({figures['floor_values']:,} values, equal to fct_kpi_values) · peak memory by step (MB): "
+                  + ", ".join(f"{step} {mb:,.0f}" for step, mb in sorted(figures["step_peak_rss_mb"].items(),
+                                                                         key=lambda kv: -kv[1])[:4]))
+    console.print("extract CPU per row (µs): " + ", ".join(f"{s} {v}" for s, v in
+                                                          figures["extract_cpu_us_per_row"].items()))
+    if figures["page_p95_ms"] is not None:
+        console.print(f"dashboard pages after a publish: p95 {figures['page_p95_ms']:.0f} ms")
+    console.print(f"results: {bench_results.save(figures)} and BENCHMARKS.md")
     return 0
 
 
@@ -413,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--folder", help="where to simulate (default $NORTHSTAR_HOME/bench/<tier>; wiped first)")
     bench.add_argument("--reuse", action="store_true",
                        help="reuse the company already simulated in the folder (not advanced by --next-day)")
+    bench.add_argument("--no-pages", action="store_true", help="leave out the dashboard page timings")
     bench.add_argument("--pages", action="store_true",
                        help="time every dashboard page for every role on the data already in $NORTHSTAR_HOME")
     bench.set_defaults(func=cmd_bench)

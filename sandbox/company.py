@@ -111,6 +111,7 @@ class Company:
     end: date  # last day the simulation may reach (history end plus the "next days")
     units: list[OrgUnit]
     people: list[Person]
+    history_end: date | None = None  # the simulated "today" it was built for (end = history_end + future days)
 
     def by_role(self, role: str) -> list[Person]:
         return [p for p in self.people if p.role == role]
@@ -197,7 +198,7 @@ def build_company(tier: Tier, seed: int, history_end: date, future_days: int = 6
                 new_person(role, 0, team.org_unit_id, lead.employee_id)
 
     _add_leavers_and_moves(rng, units, people, start, history_end)
-    return Company(tier, seed, start, end, units, people)
+    return Company(tier, seed, start, end, units, people, history_end)
 
 
 def _add_leavers_and_moves(

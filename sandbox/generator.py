@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
+import subprocess
+import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
+import orjson
 import polars as pl
 import xlsxwriter
 
@@ -76,9 +82,8 @@ def simulate(sandbox: Path, inbox: Path, tier: str = "small", seed: int = 42,
         raise ValueError(f"unknown tier {tier!r}: choose one of {', '.join(TIERS)}")
     sandbox.mkdir(parents=True, exist_ok=True)
     company = build_company(TIERS[tier], seed, history_end)
-    counts = write_source_stores(company, sandbox)
     state = SandboxState(tier, seed, history_end.isoformat(), history_end.isoformat())
-    counts |= drop_files(company, state, inbox, since=None)
+    counts = write_source_stores(company, sandbox, meanwhile=lambda: drop_files(company, state, inbox, since=None))
     save_state(sandbox, state)
     write_demo_people(company, sandbox, history_end)
     return counts
@@ -119,23 +124,61 @@ def next_day(sandbox: Path, inbox: Path) -> dict[str, int]:
     return counts
 
 
-def write_source_stores(company: Company, sandbox: Path) -> dict[str, int]:
-    counts = {}
-    for system, versions_of in SYSTEMS.items():
-        by_object: dict[str, dict[str, list]] = defaultdict(lambda: {"id": [], "ts": [], "payload": []})
-        for v in versions_of(company):
-            cols = by_object[v.object]
-            cols["id"].append(v.id)
-            cols["ts"].append(v.ts)
-            cols["payload"].append(json.dumps(v.payload, separators=(",", ":")))
-        (sandbox / system).mkdir(parents=True, exist_ok=True)
-        for obj, cols in by_object.items():
-            frame = pl.DataFrame(cols, schema={"id": pl.Utf8, "ts": pl.Int64, "payload": pl.Utf8})
-            frame.sort(["ts", "id"]).write_parquet(sandbox / system / f"{obj}.parquet")
-            counts[f"{system}.{obj}"] = frame.height
-    projects = activity.jira_projects(company)
-    (sandbox / "jira" / "projects.json").write_text(json.dumps(projects))
+def write_source_stores(company: Company, sandbox: Path,
+                        meanwhile: Callable[[], dict[str, int]] | None = None) -> dict[str, int]:
+    """Every system's store, each written by a process of its own (``python -m sandbox.generator``: they share
+    nothing but the company's seed), while this process does ``meanwhile`` (the inbox files)."""
+    project = Path(__file__).resolve().parent.parent
+    workers = {system: subprocess.Popen(
+        [sys.executable, "-m", "sandbox.generator", company.tier.name, str(company.seed),
+         company.history_end.isoformat(), system, str(sandbox)], stdout=subprocess.PIPE, text=True, cwd=project)
+        for system in SYSTEMS}
+    counts = meanwhile() if meanwhile else {}
+    for system, worker in workers.items():
+        out, _ = worker.communicate()
+        if worker.returncode:
+            raise RuntimeError(f"simulating {system} failed (exit code {worker.returncode}): see the error above")
+        counts |= json.loads(out)
+    (sandbox / "jira" / "projects.json").write_text(json.dumps(activity.jira_projects(company)))
     return counts
+
+
+CHUNK_VERSIONS = 200_000  # record versions held in memory per object before they go to a part file
+
+
+def write_system(company: Company, system: str, sandbox: Path) -> dict[str, int]:
+    """One system's record versions, written in chunks, then each object sorted by time into its store."""
+    folder = sandbox / system
+    parts = folder / ".parts"
+    shutil.rmtree(parts, ignore_errors=True)
+    parts.mkdir(parents=True)
+    buffers: dict[str, dict[str, list]] = defaultdict(lambda: {"id": [], "ts": [], "payload": []})
+    written: dict[str, int] = defaultdict(int)
+
+    def flush(obj: str) -> None:
+        cols = buffers.pop(obj)
+        frame = pl.DataFrame(cols, schema={"id": pl.Utf8, "ts": pl.Int64, "payload": pl.Utf8})
+        frame.with_columns(seq=pl.int_range(written[obj], written[obj] + frame.height, dtype=pl.Int64)) \
+            .write_parquet(parts / f"{obj}.{written[obj]:012d}.parquet")
+        written[obj] += frame.height
+
+    for v in SYSTEMS[system](company):
+        cols = buffers[v.object]
+        cols["id"].append(v.id)
+        cols["ts"].append(v.ts)
+        cols["payload"].append(orjson.dumps(v.payload).decode())
+        if len(cols["id"]) >= CHUNK_VERSIONS:
+            flush(v.object)
+    for obj in list(buffers):
+        flush(obj)
+    with duckdb.connect() as con:  # an out-of-core sort: the large tier's objects do not fit in memory whole
+        con.execute(f"set memory_limit = '1GB'; set temp_directory = '{parts}'; set preserve_insertion_order = false")
+        for obj in written:
+            con.execute(f"""copy (select id, ts, payload from read_parquet('{parts}/{obj}.*.parquet')
+                                  order by ts, id, seq)
+                            to '{folder / f"{obj}.parquet"}' (format parquet)""")
+    shutil.rmtree(parts)
+    return {f"{system}.{obj}": n for obj, n in written.items()}
 
 
 # --------------------------------------------------------------------------- inbox files
@@ -200,3 +243,9 @@ def _write_xlsx(path: Path, sheets: dict[str, list[dict]]) -> dict[str, int]:
     workbook.close()
     tmp.replace(path)
     return {f"{path.name}:file": 1, f"inbox.{path.name}": sum(len(r) for r in sheets.values())}
+
+
+if __name__ == "__main__":  # one system's store, for write_source_stores: tier seed history_end system sandbox
+    tier_name, seed_text, end_text, system_name, sandbox_dir = sys.argv[1:6]
+    built = build_company(TIERS[tier_name], int(seed_text), date.fromisoformat(end_text))
+    print(json.dumps(write_system(built, system_name, Path(sandbox_dir))))

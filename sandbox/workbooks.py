@@ -303,9 +303,11 @@ def manual_entries(company: Company) -> list[dict]:
             company, person).volume()
         day = company.start
         while day <= company.end:
+            if day.weekday() >= 5 or not person.active_on(day):  # no entry, and no random stream to seed
+                day += timedelta(days=1)
+                continue
             rng = random.Random(f"{company.seed}:manual:{person.employee_id}:{day}")
-            if day.weekday() < 5 and person.active_on(day) and (
-                    cadence.events(per_workday, rng) if person.role == "operations" else rng.random() < per_workday):
+            if cadence.events(per_workday, rng) if person.role == "operations" else rng.random() < per_workday:
                 rows.append({
                     "entry_id": f"ME-{person.employee_id}-{day:%Y%m%d}", "employee_id": person.employee_id,
                     "kpi_key": "manual_points", "entry_date": day.isoformat(), "value": rng.choice(MANUAL_VALUES),

@@ -236,6 +236,25 @@ def mart_rows(home: Path) -> dict[str, list[tuple]]:
     return out
 
 
+def test_the_hand_written_floor_computes_every_sum_and_ratio_kpi_value_of_the_mart(refreshed_company, tmp_path):
+    """benchmarks/floor.sql, written apart from the dbt models, gives the same value for every (KPI, person or
+    unit, period) as fct_kpi_values: the bench's "dbt build / floor" compares like with like, and two
+    computations of the KPI rules agree."""
+    from cli.bench import run_floor
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(warehouse(refreshed_company[0]), copy)
+    figures = run_floor(copy)
+    kpis = query(refreshed_company[0], "select count(distinct kpi_key) as n from seeds.kpi_catalogue "
+                                       "where measure in ('sum', 'ratio')")["n"][0]
+    assert figures.values > 10_000 and figures.mismatches == {}
+    with duckdb.connect(str(copy)) as con:  # a wrong value in the mart is found
+        con.execute("update marts.fct_kpi_values set value = value + 1 where kpi_key = 'support_csat' "
+                    "and subject_type = 'org_unit' and period_type = 'quarter'")
+    assert set(run_floor(copy).mismatches) == {"support_csat"}
+    assert kpis == 14
+
+
 def test_incremental_refresh_after_the_next_day_equals_a_full_rebuild(next_day_company, tmp_path):
     home, outcome, _, _ = next_day_company
     assert sum(outcome.landed.values()) > 0
