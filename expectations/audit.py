@@ -1,8 +1,9 @@
 """The audit (数据稽核): run every suite on the build warehouse, keep every result, decide publishing.
 
 Great Expectations has no working DuckDB SQL route here (its metric queries came back empty
-through duckdb_engine), so each suite's frame is selected from DuckDB into pandas and validated
-as a dataframe batch. Results go to ``audit.expectation_results`` (kept across runs), a run
+through duckdb_engine). Each suite's frame is materialised in DuckDB, every expectation is counted
+there (``metrics.py``), and Great Expectations validates the failing rows as a dataframe batch, for
+the sample: no whole table is pulled into pandas. Results go to ``audit.expectation_results`` (kept across runs), a run
 summary to ``audit.runs``; the run is publishable when no blocking expectation failed.
 """
 
@@ -19,9 +20,11 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.metrics import FRAME, Measured, measure
 from expectations.rules import Suite
 
 SAMPLE_SIZE = 20
+AUDIT_MEMORY = "1GB"  # DuckDB's working memory while auditing; frames larger than this spill to disk
 RESULT_COLUMNS = (
     "run_id varchar, audited_at timestamptz, suite varchar, table_name varchar, asset_key varchar, "
     "expectation varchar, column_name varchar, family varchar, severity varchar, success boolean, "
@@ -178,6 +181,18 @@ def _validate(context, suite: Suite, frame, run_id: str, now: datetime, keep: bo
     return out
 
 
+def _whole_frame(results: list[CheckResult], suite: Suite, measured: list[Measured]) -> list[CheckResult]:
+    """Great Expectations' results on the failing rows, with success and counts of the whole frame (DuckDB's).
+    An expectation DuckDB could not measure keeps Great Expectations' own result (its error names why)."""
+    for result, expectation, m in zip(results, suite.expectations, measured, strict=True):
+        if result.expectation != expectation.expectation_type:
+            raise RuntimeError(f"{suite.name}: results out of order ({result.expectation})")
+        if m.error is None:
+            result.success = m.success(expectation.configuration.kwargs.get("mostly"))
+            result.element_count, result.unexpected_count = m.element_count, m.unexpected_count
+    return results
+
+
 def _unreadable(suite: Suite, exc: Exception, run_id: str, now: datetime) -> list[CheckResult]:
     """A frame that cannot even be selected fails every expectation of its suite."""
     out = []
@@ -206,14 +221,22 @@ def run_audit(warehouse: Path, run_id: str | None = None, suites: list[Suite] | 
     context = _gx_context(docs_root)
     with duckdb.connect(str(warehouse)) as con:
         ensure_audit_tables(con)
+        con.execute(f"set memory_limit = '{AUDIT_MEMORY}'")  # what does not fit spills to disk beside the file
         for suite in suites if suites is not None else all_suites():
             try:
-                frame = con.execute(suite.sql).df()
+                con.execute(f"create or replace temp table {FRAME} as "
+                            f"select row_number() over () as __row, * from ({suite.sql}) as frame")
             except duckdb.Error as exc:
                 outcome.results.extend(_unreadable(suite, exc, outcome.run_id, outcome.audited_at))
                 continue
-            outcome.results.extend(_validate(context, suite, frame, outcome.run_id, outcome.audited_at,
-                                             keep=docs_root is not None))
+            measured = measure(con, suite.expectations, SAMPLE_SIZE)
+            failing = sorted({row for m in measured for row in m.sample_rows})
+            frame = con.execute(f"select * exclude (__row) from {FRAME} where list_contains(?, __row) "
+                                "order by __row", [failing]).df()
+            results = _validate(context, suite, frame, outcome.run_id, outcome.audited_at,
+                                keep=docs_root is not None)
+            outcome.results.extend(_whole_frame(results, suite, measured))
+        con.execute(f"drop table if exists {FRAME}")
         outcome.seconds = time.perf_counter() - started
         _store(con, outcome, VOLUME_TABLES)
         if docs_root is not None:  # our own self-contained pages: GX's site needs CDNs to render

@@ -21,7 +21,7 @@ from config.settings import PROJECT_ROOT, load_settings
 CODE = [("dbt_project", ("models", "macros", "seeds", "tests", "snapshots")), ("expectations", (".",))]
 
 
-def _code_digest() -> str:
+def code_digest() -> str:
     digest = hashlib.sha256()
     for top, folders in CODE:
         for folder in folders:
@@ -54,5 +54,5 @@ def _data_state(warehouse: Path) -> dict:
 
 
 def inputs_fingerprint(warehouse: Path) -> str:
-    state = {"data": _data_state(warehouse), "settings": asdict(load_settings()), "code": _code_digest()}
+    state = {"data": _data_state(warehouse), "settings": asdict(load_settings()), "code": code_digest()}
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()

@@ -105,10 +105,11 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
             raise
         # the fingerprint of what this run built (the whole project only: a partial build cannot vouch for the rest)
         build = read_status(serving).get("last_build") or {}
-        fingerprint = build.get("fingerprint") if build.get("run_id") == run_id else None
+        this_build = build.get("run_id") == run_id
         write_status(serving, last_published={"run_id": run_id, "tables": len(publication.tables),
                                               "published_at": datetime.now(UTC).isoformat(),
-                                              "fingerprint": fingerprint})
+                                              "fingerprint": build.get("fingerprint") if this_build else None,
+                                              "code": build.get("code") if this_build else None})
         return MaterializeResult(metadata={"tables": len(publication.tables),
                                            "mart_rows": sum(n for t, n in publication.tables.items()
                                                             if t.startswith("marts."))})

@@ -16,6 +16,11 @@ def _refresh(home, capsys, **env: str) -> str:
     return " ".join(capsys.readouterr().out.split())
 
 
+def _unit_tests_run(home, run_id: str) -> int:
+    results = json.loads((home / "logs" / "dbt" / run_id / "run_results.json").read_text())["results"]
+    return sum(r["unique_id"].startswith("unit_test.") for r in results)
+
+
 def test_nothing_new_skips_the_build_and_any_change_builds(refreshed_copy, capsys, monkeypatch):
     from sandbox.generator import next_day
 
@@ -37,9 +42,22 @@ def test_nothing_new_skips_the_build_and_any_change_builds(refreshed_copy, capsy
     said = _refresh(home, capsys, status_on_track="0.9")
     assert "Refresh succeeded" in said and read_status(serving)["last_published"]["run_id"] != published["run_id"]
     assert "Nothing new since" in _refresh(home, capsys, status_on_track="0.9")
+    # dbt's unit tests ran in the first build, not again on the same code (a setting is not code)
+    rebuilt = read_status(serving)["last_published"]["run_id"]
+    assert _unit_tests_run(home, published["run_id"]) >= 20 and _unit_tests_run(home, rebuilt) == 0
 
     # the next day's records land: built and published again
     next_day(home / "sandbox", home / "inbox")
     republished = read_status(serving)["last_published"]["run_id"]
     said = _refresh(home, capsys, status_on_track="0.9")
     assert "Refresh succeeded" in said and read_status(serving)["last_published"]["run_id"] != republished
+    assert _unit_tests_run(home, read_status(serving)["last_published"]["run_id"]) == 0
+
+    # changed code (as an edited model would change the digest): built, and the unit tests run again
+    from orchestration import fingerprint
+
+    monkeypatch.setattr(fingerprint, "code_digest", lambda: "another version of the models")
+    said = _refresh(home, capsys, status_on_track="0.9")
+    assert "Refresh succeeded" in said
+    assert _unit_tests_run(home, read_status(serving)["last_published"]["run_id"]) >= 20
+
