@@ -92,6 +92,9 @@ def _tree_rss_mb(pid: int, exclude: set[int]) -> float:
     return rss + sum(_tree_rss_mb(c, exclude) for c in children if c not in exclude)
 
 
+LOAD_USERS, LOAD_SECONDS = 20, 90.0
+
+
 def _peak_rss_mb(pid: int) -> float:
     """A live process's peak resident memory (VmHWM), MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -193,7 +196,7 @@ def _reset_to_simulated(folder: Path) -> None:
 
 
 def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
-              reuse: bool = False, with_pages: bool = True) -> BenchResult:
+              reuse: bool = False, with_pages: bool = True, with_load: bool = True) -> BenchResult:
     from sandbox import generator
 
     os.environ["NORTHSTAR_HOME"] = str(folder)
@@ -238,6 +241,16 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
 
         report("every dashboard page for every role, after the publish (server side)")
         pages = bench_pages(folder)
+    load = None
+    if with_load:
+        from benchmarks.load import CHROMIUM, run_load
+
+        if not CHROMIUM.exists():
+            report(f"no Chromium at {CHROMIUM}: the load test is left out (scripts/system-packages --browser)")
+            with_load = False
+    if with_load:
+        report(f"{LOAD_USERS} signed-in users clicking through pages for {LOAD_SECONDS:.0f} s (Chromium)")
+        load = run_load(folder, LOAD_USERS, LOAD_SECONDS)
     return BenchResult(
         tier=tier,
         simulate_seconds=round(simulate_seconds, 2),
@@ -248,6 +261,7 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
         peak_sandbox_rss_mb=max(run.sandbox_peak_rss_mb for run in runs.values()),
         floor=floor,
         pages=pages,
+        load=load,
     )
 
 
@@ -293,7 +307,8 @@ def record(result: BenchResult, simulated: bool) -> dict:
         "extract_cpu_us_per_row": _cpu_per_row(first),
         "rows_landed_first_refresh": first.rows_landed,
         "page_p95_ms": p95,
-        "load_20_users_p95_ms": None,
+        "load_20_users_p95_ms": result.load["p95_ms"] if result.load else None,
+        "load_20_users": result.load,
         "runs": {name: asdict(run) for name, run in runs.items()},
     }
 

@@ -162,8 +162,9 @@ def _checks_summary(run_id: str) -> str:
     units = [r for r in results if r.get("unique_id", "").startswith("unit_test.")]
     if tests or units:
         flagged = sum(r.get("status") in ("warn", "fail", "error") for r in tests)
-        parts.append(f"dbt: {len(tests)} data tests ({flagged} warned), {len(units)} unit tests "
-                     f"({sum(r.get('status') != 'pass' for r in units)} failed)")
+        unit_part = (f"{len(units)} unit tests ({sum(r.get('status') != 'pass' for r in units)} failed)" if units
+                     else "unit tests not rerun (the models' code is unchanged)")
+        parts.append(f"dbt: {len(tests)} data tests ({flagged} warned), {unit_part}")
     return " · ".join(parts)
 
 
@@ -212,7 +213,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder) if args.folder else settings.northstar_home() / "bench" / args.tier
     result = run_bench(args.tier, args.seed, folder.resolve(), lambda msg: console.print(f"[dim]…[/dim] {msg}"),
-                       reuse=args.reuse, with_pages=not args.no_pages)
+                       reuse=args.reuse, with_pages=not args.no_pages, with_load=not args.no_load)
     table = Table("run", "wall time (s)", "rows landed", "API calls", "extract (s)", "dbt (s)", "audit (s)",
                   "publish (s)", title=f"Bench: {args.tier} tier")
     for name, run in result.runs.items():
@@ -236,6 +237,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                                           figures["extract_cpu_us_per_row"].items()))
     if figures["page_p95_ms"] is not None:
         console.print(f"dashboard pages after a publish: p95 {figures['page_p95_ms']:.0f} ms")
+    if result.load:
+        console.print(f"{result.load['users']} users for {result.load['seconds']:.0f} s: {result.load['clicks']} "
+                      f"clicks, p50 {result.load['p50_ms']} ms, p95 {result.load['p95_ms']} ms, "
+                      f"{result.load['errors']} errors")
     console.print(f"results: {bench_results.save(figures)} and BENCHMARKS.md")
     return 0
 
@@ -425,6 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--reuse", action="store_true",
                        help="reuse the company already simulated in the folder (not advanced by --next-day)")
     bench.add_argument("--no-pages", action="store_true", help="leave out the dashboard page timings")
+    bench.add_argument("--no-load", action="store_true",
+                       help="leave out the 20-user load test (it needs Chromium: scripts/system-packages --browser)")
     bench.add_argument("--pages", action="store_true",
                        help="time every dashboard page for every role on the data already in $NORTHSTAR_HOME")
     bench.set_defaults(func=cmd_bench)

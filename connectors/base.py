@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from queue import Empty, Queue
 from typing import ClassVar
 
 from connectors.http import ApiClient
@@ -107,7 +110,7 @@ class ApiConnector:
 
         try:
             try:
-                for page in reader(store.cursor(self.source, obj)):
+                for page in read_ahead(reader(store.cursor(self.source, obj)), f"{self.source}.{obj}"):
                     batch.add(page)
                     if batch.size >= BATCH_ROWS:
                         land()
@@ -122,6 +125,41 @@ class ApiConnector:
         log.info("%s.%s: %d pages, %d versions landed, %d quarantined, %d calls",
                  self.source, obj, stats.pages, stats.landed, stats.quarantined, stats.calls)
         return stats
+
+
+READ_AHEAD = 4  # pages a reader thread may hold ready while the previous ones are landed
+
+
+def read_ahead(pages: Iterator[Page], name: str) -> Iterator[Page]:
+    """The same pages, read by a thread of their own while the caller lands the ones before: the wait for the
+    vendor's answer overlaps the landing (DuckDB works without the GIL). Pages come in order; a failed read
+    comes after every page read before it, as an exception; stopping early stops the reader."""
+    ready: Queue = Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+    done = object()
+
+    def read() -> None:
+        try:
+            for page in pages:
+                ready.put(page)
+                if stop.is_set():
+                    break
+            ready.put(done)
+        except BaseException as exc:  # handed to the caller, raised where the page would have been
+            ready.put(exc)
+
+    reader = threading.Thread(target=read, name=f"read-ahead {name}", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # let a reader blocked on a full queue finish its page and see the stop
+            with contextlib.suppress(Empty):
+                ready.get(timeout=0.1)
 
 
 # Records landed per transaction. One commit costs a few milliseconds whatever its size, so landing vendor pages

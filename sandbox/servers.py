@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
+import orjson
 import polars as pl
 
 from sandbox.generator import load_state
@@ -94,7 +95,7 @@ class View:
         self.archived: list[int] = [i for i, a in enumerate(archived) if a]
 
     def records(self, start: int, stop: int) -> list[dict]:
-        return [json.loads(p) for p in self.payloads[start:stop]]
+        return [orjson.loads(p) for p in self.payloads[start:stop]]
 
     def first_at_or_after(self, ts: int) -> int:
         return bisect_left(self.ts, ts)
@@ -160,7 +161,7 @@ class FaultyHandler(BaseHTTPRequestHandler):
             status, payload = self.route(method, url.path, query, body)
         except ValueError as exc:
             status, payload = 400, {"message": str(exc)}
-        text = payload if isinstance(payload, str) else json.dumps(payload)
+        text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()  # fast on big pages
         if self.faults.slow and n == 6:
             time.sleep(self.faults.slow_seconds)
         if self.faults.truncated and n == 5:
@@ -177,7 +178,7 @@ class FaultyHandler(BaseHTTPRequestHandler):
         return False
 
     def _send(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
-        text = payload if isinstance(payload, str) else json.dumps(payload)
+        text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
         data = text.encode()
         try:
             self.send_response(status)
@@ -264,7 +265,7 @@ class HubSpotHandler(FaultyHandler):
         page = matching[offset : offset + limit]
         results = []
         for n, i in enumerate(page):
-            record = json.loads(view.payloads[i])
+            record = orjson.loads(view.payloads[i])
             record = self._shape(record, props) if not owners else self.drift(record, None, "userId")
             results.append(self.maybe_break(record, n, "id") if offset == 0 else record)
         body: dict = {"results": results}
@@ -299,7 +300,7 @@ class HubSpotHandler(FaultyHandler):
         total = len(view.active) - first
         offset, next_after = self._maybe_repeat(offset, limit)
         page = view.active[first + offset : first + offset + limit]
-        results = [self._shape(json.loads(view.payloads[i]), props or None) for i in page]
+        results = [self._shape(orjson.loads(view.payloads[i]), props or None) for i in page]
         out: dict = {"total": total, "results": results}
         if next_after < total:
             out["paging"] = {"next": {"after": str(next_after)}}
@@ -433,7 +434,7 @@ class ZendeskHandler(FaultyHandler):
         if obj == "tickets" and "metric_sets" in (query.get("include") or ""):
             metrics = self.data.metric_set_of_ticket
             wanted = sorted({r["id"] for r in records if r.get("id") is not None} & metrics.keys())
-            out["metric_sets"] = [json.loads(metrics[t]) for t in wanted]
+            out["metric_sets"] = [orjson.loads(metrics[t]) for t in wanted]
         if stop > start:
             cursor = {"t": view.ts[stop - 1], "i": view.ids[stop - 1]}
         elif query.get("cursor"):

@@ -121,3 +121,26 @@ def test_a_failing_insert_rolls_back_rows_and_cursor(tmp_path, monkeypatch):
         assert [r[0] for r in rows(store)] == ["1"]
         monkeypatch.undo()
         assert store.cursor("fake", "things") == "c1"
+
+
+def test_read_ahead_keeps_the_order_raises_after_the_pages_read_and_stops_when_the_caller_stops():
+    import threading
+
+    from connectors.base import read_ahead
+
+    def pages(n: int, fail_at: int | None = None):
+        for i in range(n):
+            if i == fail_at:
+                raise ConnectionError("reset")
+            yield Page({"things": [thing(i)]}, f"c{i}")
+
+    assert [p.cursor for p in read_ahead(pages(20), "t")] == [f"c{i}" for i in range(20)]
+    seen = []
+    with pytest.raises(ConnectionError):
+        for page in read_ahead(pages(10, fail_at=7), "t"):
+            seen.append(page.cursor)
+    assert seen == [f"c{i}" for i in range(7)]
+    endless = read_ahead(pages(10**9), "t")
+    assert next(endless).cursor == "c0"
+    endless.close()  # the caller stops: the reader thread ends instead of reading a billion pages
+    assert not [t for t in threading.enumerate() if t.name.startswith("read-ahead")]

@@ -41,6 +41,7 @@ def test_nothing_new_skips_the_build_and_any_change_builds(refreshed_copy, capsy
     # a changed setting changes the marts: it builds, audits and publishes; the same again is nothing new
     said = _refresh(home, capsys, status_on_track="0.9")
     assert "Refresh succeeded" in said and read_status(serving)["last_published"]["run_id"] != published["run_id"]
+    assert "unit tests not rerun (the models' code is unchanged)" in said
     assert "Nothing new since" in _refresh(home, capsys, status_on_track="0.9")
     # dbt's unit tests ran in the first build, not again on the same code (a setting is not code)
     rebuilt = read_status(serving)["last_published"]["run_id"]
