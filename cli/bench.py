@@ -61,15 +61,15 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.exclude, self.interval = exclude, interval
         self.samples: list[tuple[float, float, float]] = []  # (unix time, tree RSS MB, process CPU s)
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.samples.append((time.time(), _tree_rss_mb(os.getpid(), self.exclude), time.process_time()))
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
 
     def window(self, start: float, end: float) -> tuple[float, float]:
