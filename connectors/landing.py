@@ -68,10 +68,10 @@ def new_load_id() -> str:
 class RawStore:
     """The raw layer of the build warehouse."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, memory_limit: str = "1GB") -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(path))
+        self.con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
         self.con.execute(f"create schema if not exists {META_SCHEMA}")
         self.con.execute(f"""
             create table if not exists {META_SCHEMA}.cursors (

@@ -24,7 +24,6 @@ from expectations.metrics import FRAME, Measured, measure
 from expectations.rules import Suite
 
 SAMPLE_SIZE = 20
-AUDIT_MEMORY = "1GB"  # DuckDB's working memory while auditing; frames larger than this spill to disk
 RESULT_COLUMNS = (
     "run_id varchar, audited_at timestamptz, suite varchar, table_name varchar, asset_key varchar, "
     "expectation varchar, column_name varchar, family varchar, severity varchar, success boolean, "
@@ -75,6 +74,12 @@ class AuditOutcome:
 
     def for_suite(self, suite: str) -> list[CheckResult]:
         return [r for r in self.results if r.suite == suite]
+
+
+def memory_limit() -> str:
+    from config.settings import load_settings
+
+    return load_settings().memory_limit  # validated as an amount of memory when the settings load
 
 
 def new_run_id() -> str:
@@ -221,7 +226,7 @@ def run_audit(warehouse: Path, run_id: str | None = None, suites: list[Suite] | 
     context = _gx_context(docs_root)
     with duckdb.connect(str(warehouse)) as con:
         ensure_audit_tables(con)
-        con.execute(f"set memory_limit = '{AUDIT_MEMORY}'")  # what does not fit spills to disk beside the file
+        con.execute(f"set memory_limit = '{memory_limit()}'")  # what does not fit spills to disk beside the file
         for suite in suites if suites is not None else all_suites():
             try:
                 con.execute(f"create or replace temp table {FRAME} as "

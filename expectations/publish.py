@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from config.settings import load_settings
+
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # the load log, so the dashboards' pipeline page can say what was landed when (not the raw records themselves)
 PIPELINE_TABLES = {"raw_meta.loads": "pipeline.loads", "raw_meta.inbox_files": "pipeline.inbox_files"}
@@ -48,7 +50,7 @@ def publish(build: Path, serving: Path, run_id: str) -> Publication:
     remove_orphans(serving)
     staging_file = serving.with_name(f".{serving.stem}-{run_id}.duckdb")
     tables: dict[str, int] = {}
-    con = duckdb.connect(str(staging_file))
+    con = duckdb.connect(str(staging_file), config={"memory_limit": load_settings().memory_limit})
     try:
         con.execute("attach '{}' as build (read_only)".format(str(build).replace("'", "''")))  # a quote in a path
         listing = con.execute(

@@ -50,7 +50,7 @@ class Warehouse(ConfigurableResource):
     def raw_store(self) -> Iterator[RawStore]:
         from pathlib import Path
 
-        with RawStore(Path(self.path)) as store:
+        with RawStore(Path(self.path), settings.load_settings().memory_limit) as store:
             yield store
 
 

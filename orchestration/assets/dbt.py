@@ -197,6 +197,7 @@ def build_dbt_assets():
     def northstar_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,
                       config: DbtBuildConfig):
         os.environ["NORTHSTAR_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
+        os.environ["NORTHSTAR_DBT_MEMORY_LIMIT"] = load_settings().memory_limit  # so is this
         with duckdb.connect(warehouse.path) as con:
             ensure_close_tables(con)  # the closes source exists before the first close (restatements read it)
         os.environ["NORTHSTAR_DBT_PARENT"] = str(os.getpid())  # read by the launcher (see dbt_resource)
