@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -91,12 +92,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _stop(server: subprocess.Popen) -> None:
+    """Stop `northstar serve` and the Streamlit process under it (a session of their own)."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # sessions still closing after 20 users: it is measured, not waited for
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
+
+
 def _serve(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
                                   env=os.environ | {"NORTHSTAR_HOME": str(home)}, stdout=out,
-                                  stderr=subprocess.STDOUT)
+                                  stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -107,7 +118,7 @@ def _serve(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
                 return server, url
         except OSError:
             time.sleep(0.5)
-    server.terminate()
+    _stop(server)
     raise RuntimeError(f"northstar serve did not answer on {url} within 90 s")
 
 
@@ -171,8 +182,7 @@ def run_load(home: Path, users: int = 20, seconds: float = 60.0) -> dict:
     try:
         figures = asyncio.run(_run(url, accounts, seconds))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        _stop(server)
     summary = figures.summary()
     summary["clicks_per_s"] = round(summary["clicks"] / seconds, 2)
     return summary

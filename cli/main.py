@@ -250,6 +250,9 @@ def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
             "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+            # no "magic": it parses each page with ast in the session's thread, and on Python 3.11 parallel ast
+            # parsing raised "AST constructor recursion depth mismatch" with 20 users signing in at once
+            "--runner.magicEnabled", "false",
             "--client.toolbarMode", "viewer"]
 
 
