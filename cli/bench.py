@@ -50,6 +50,9 @@ class BenchResult:
     # size at the fork, so this is an upper bound for dbt, not its own peak
     peak_child_rss_mb: float
     peak_sandbox_rss_mb: float = 0.0
+    floor: FloorFigures | None = None
+    pages: dict | None = None  # dashboards.bench.bench_pages
+    load: dict | None = None  # benchmarks.load.run_load
 
 
 class TreeSampler(threading.Thread):

@@ -1,0 +1,37 @@
+"""The bench's record: issue 14's fields from the runs, and BENCHMARKS.md rows newest first under the targets."""
+
+from __future__ import annotations
+
+from cli.bench import BenchResult, FloorFigures, RunFigures, record
+from cli.bench_results import add_to_benchmarks_md
+
+
+def _result(dbt_full: float, dbt_next: float) -> BenchResult:
+    def run(dbt: float, cpu: float = 0.5) -> RunFigures:
+        return RunFigures(10.0, rows_by_table={"raw_hubspot.deals": 1000}, step_seconds={
+            "extract_hubspot__deals": 1.0, "northstar_dbt": dbt, "audit": 2.0, "serving__northstar": 1.0},
+            step_cpu_seconds={"extract_hubspot__deals": cpu}, step_peak_rss_mb={"northstar_dbt": 900.0,
+                                                                                 "audit": 300.0}, peak_rss_mb=900.0)
+    runs = {"first_refresh": run(dbt_full), "next_day_incremental": run(dbt_next),
+            "full_rebuild": run(dbt_full), "no_change_refresh": run(0.1)}
+    pages = {"pages": [{"cold_ms": float(ms)} for ms in range(1, 101)]}
+    return BenchResult("small", 5.0, runs, {"hubspot": 1000.0}, 0, 0, floor=FloorFigures(2.0, 10, {}), pages=pages,
+                       load={"p95_ms": 700.0})
+
+
+def test_the_record_holds_the_issue_fields_and_the_table_lists_benches_newest_first(tmp_path):
+    rec = record(_result(dbt_full=40.0, dbt_next=4.0), simulated=True)
+    assert {"tier", "date", "commit", "machine", "simulate_s", "first_refresh_s", "incremental_refresh_s",
+            "no_change_refresh_s", "dbt_full_s", "dbt_incremental_s", "floor_s", "audit_s", "publish_s",
+            "peak_rss_mb", "step_peak_rss_mb", "extract_rows_per_s", "extract_cpu_us_per_row", "page_p95_ms",
+            "load_20_users_p95_ms"} <= set(rec)
+    assert rec["extract_cpu_us_per_row"]["hubspot"] == 500.0  # 0.5 s of CPU for 1,000 rows
+    assert rec["page_p95_ms"] == 95.0 and rec["load_20_users_p95_ms"] == 700.0
+    assert rec["step_peak_rss_mb"] == {"audit": 300.0, "northstar_dbt": 900.0}
+    md = tmp_path / "BENCHMARKS.md"
+    add_to_benchmarks_md(rec, md)
+    add_to_benchmarks_md(record(_result(dbt_full=40.0, dbt_next=20.0), simulated=True), md)
+    lines = md.read_text().splitlines()
+    target = next(i for i, line in enumerate(lines) if line.startswith("| target |"))
+    assert "50 %" in lines[target + 1] and "10 %" in lines[target + 2]  # newest first: 20/40, then 4/40
+    assert "20×" in lines[target + 1]  # dbt full 40 s / floor 2 s
