@@ -64,6 +64,9 @@ def _shown(record: dict, key: str) -> str:
     if key == "dbt_over_floor":
         full, floor = record.get("dbt_full_s"), record.get("floor_s")
         return f"{full / floor:.0f}×" if full and floor else "—"
+    if key == "load_20_users_p95_ms" and record.get(key) is None and record.get("load_20_users"):
+        load = record["load_20_users"]  # measured, but no click finished: say so rather than "not measured"
+        return f"no click done ({load['errors']} errors)"
     return _number(record.get(key)) if key not in ("date", "commit") else str(record[key])
 
 
