@@ -133,12 +133,18 @@ def write_source_stores(company: Company, sandbox: Path,
         [sys.executable, "-m", "sandbox.generator", company.tier.name, str(company.seed),
          company.history_end.isoformat(), system, str(sandbox)], stdout=subprocess.PIPE, text=True, cwd=project)
         for system in SYSTEMS}
-    counts = meanwhile() if meanwhile else {}
-    for system, worker in workers.items():
-        out, _ = worker.communicate()
-        if worker.returncode:
-            raise RuntimeError(f"simulating {system} failed (exit code {worker.returncode}): see the error above")
-        counts |= json.loads(out)
+    try:
+        counts = meanwhile() if meanwhile else {}
+        for system, worker in workers.items():
+            out, _ = worker.communicate()
+            if worker.returncode:
+                raise RuntimeError(f"simulating {system} failed (exit code {worker.returncode}): see the error above")
+            counts |= json.loads(out)
+    finally:
+        for worker in workers.values():  # a failure stops the other systems' writers too
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
     (sandbox / "jira" / "projects.json").write_text(json.dumps(activity.jira_projects(company)))
     return counts
 
