@@ -33,7 +33,7 @@
    the one the table was last built from (kept in `digests`), with their quarters and years; every period when the
    org tree or the catalogue changed. #}
 {% macro kpi_affected_periods(digests) -%}
-    with now_digests as ({{ kpi_month_digests() }}),
+    with now_digests as (select * from {{ kpi_values_now() }}),
     changed as (
         select coalesce(now_digests.kpi_key, built.kpi_key) as kpi_key, coalesce(now_digests.month, built.month) as month
         from now_digests
@@ -79,8 +79,16 @@
         <= cast('{{ var("rebuild_since") }}' as date)
 {%- endmacro %}
 
-{# pre-hook: remove the rows the build recomputes (nothing on a full build: the table is made anew) #}
+{# The digests of what the build is made from, computed once by the pre-hook (the pass over every event is the
+   costly part) and read by the model and the post-hook. #}
+{% macro kpi_values_now() -%}
+    {{ this.database }}.intermediate.fct_kpi_values__now
+{%- endmacro %}
+
+{# pre-hook: the digests now, then remove the rows the build recomputes (none on a full build: the table is new) #}
 {% macro kpi_values_delete_recomputed() -%}
+    {%- if this is none -%}{{ return('select 1') }}{%- endif -%}
+    create or replace table {{ kpi_values_now() }} as {{ kpi_month_digests() }};
     {%- set mode = kpi_values_mode() -%}
     {%- if mode == 'periods' -%}
         delete from {{ this }} as kept
@@ -99,11 +107,12 @@
 {# post-hook: what the table is now built from; a backfill kept old periods as they were, so it leaves no digests
    and the next refresh recomputes every period #}
 {% macro kpi_values_keep_digests() -%}
+    {%- if this is none -%}{{ return('select 1') }}{%- endif -%}
     {%- if kpi_values_mode() == 'since' -%}
-        drop table if exists {{ this.database }}.intermediate.fct_kpi_values__built_from
+        drop table if exists {{ this.database }}.intermediate.fct_kpi_values__built_from;
     {%- else -%}
-        create schema if not exists {{ this.database }}.intermediate;
         create or replace table {{ this.database }}.intermediate.fct_kpi_values__built_from as
-        {{ kpi_month_digests() }}
-    {%- endif -%}
+        select * from {{ kpi_values_now() }};
+    {%- endif %}
+    drop table if exists {{ kpi_values_now() }}
 {%- endmacro %}
