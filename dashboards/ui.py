@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
@@ -40,6 +41,21 @@ STATUS_COLOURS = {"achieved": "#2e7d32", "on_track": "#66bb6a", "at_risk": "#ffb
                   "no_data": "#bdbdbd", None: "#e0e0e0"}
 
 
+def each(frame: pl.DataFrame, fn: Callable[[Any], Any], *columns: str, dtype: Any = pl.Utf8) -> pl.Series:
+    """``fn`` applied in Python to each row of ``frame``: to the value of one column (a null stays null, unread),
+    or to a dict of several; a Series named after the first column, for ``with_columns``.
+
+    Why not polars' ``map_elements``: polars runs it on its thread pool, and each call there waits for the GIL.
+    With 20 dashboard sessions formatting at once, the pool and the GIL deadlocked: every session's page hung
+    "running" with the server idle (the 20-user load test, polars 2.1; see pola-rs/polars#26821). Formatting a
+    page's cells in plain Python takes the GIL in the session's own thread only."""
+    if len(columns) == 1:
+        values = [None if value is None else fn(value) for value in frame[columns[0]].to_list()]
+    else:
+        values = [fn(row) for row in frame.select(columns).iter_rows(named=True)]
+    return pl.Series(columns[0], values, dtype=dtype)
+
+
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -56,7 +72,7 @@ def plot_text(values: list) -> list:
 
 def plot_frame(frame: pl.DataFrame, *text_columns: str):
     """``frame`` for a plotly express chart, its text columns escaped (see ``plot_text``)."""
-    escaped = [pl.col(c).map_elements(html.escape, return_dtype=pl.Utf8) for c in text_columns if c in frame.columns]
+    escaped = [each(frame, html.escape, c) for c in text_columns if c in frame.columns]
     return (frame.with_columns(escaped) if escaped else frame).to_pandas()
 
 
@@ -267,24 +283,22 @@ def goals_shown(goals: pl.DataFrame, owner: str, title_link: Any = None,
     config) for ``table``."""
     language, names, units = lang(), kpi_options(), kpi_units()
 
-    def in_unit(column: str) -> pl.Expr:
-        return pl.struct([column, "kpi_key"]).map_elements(
-            lambda r: format_kpi_value(r[column], units.get(r["kpi_key"]), language), return_dtype=pl.Utf8)
+    def in_unit(column: str) -> pl.Series:
+        return each(goals, lambda r: format_kpi_value(r[column], units.get(r["kpi_key"]), language),
+                    column, "kpi_key")
 
     rows = goals.with_columns(
-        pl.struct(["title", "kpi_key"]).map_elements(lambda r: goal_title(r["title"], r["kpi_key"], names),
-                                                     return_dtype=pl.Utf8).alias("title_text"),
+        each(goals, lambda r: goal_title(r["title"], r["kpi_key"], names), "title", "kpi_key").alias("title_text"),
         pl.col("kpi_key").replace_strict(names, default=None).fill_null("–").alias("kpi_name"),
         pl.col("goal_type").replace_strict({k: t(k, language) for k in ("objective", "key_result", "kpi")},
                                            default=pl.col("goal_type")).alias("type_text"),
-        pl.col("period").map_elements(lambda p: period_label(p, language), return_dtype=pl.Utf8).alias("period_text"),
+        each(goals, lambda p: period_label(p, language), "period").alias("period_text"),
         pl.lit(owner).alias("owner"),
         *(in_unit(c).alias(f"{c}_text") for c in ("original_target", "target", "actual", "forecast_value")))
     config: dict[str, Any] = {}
     for column, make in (("title_text", title_link), ("actual_text", actual_link)):
         if make is not None:
-            rows = rows.with_columns(pl.struct(rows.columns).map_elements(
-                lambda r, c=column, f=make: f(r, r[c]), return_dtype=pl.Utf8).alias(column))
+            rows = rows.with_columns(each(rows, lambda r, c=column, f=make: f(r, r[c]), *rows.columns).alias(column))
     shown = localise(rows, {"title_text": "goal_title", "type_text": "goal_type", "kpi_name": "kpi",
                             "period_text": "period", "owner": "owner", "weight": "weight",
                             "original_target_text": "original_target", "target_text": "target",
@@ -318,15 +332,15 @@ def localise(frame: pl.DataFrame, columns: dict[str, str], percent: tuple[str, .
     replacements = []
     for col in out.columns:
         if col in percent:
-            replacements.append(pl.col(col).map_elements(lambda v: format_percent(v, language), return_dtype=pl.Utf8))
+            replacements.append(each(out, lambda v: format_percent(v, language), col))
         elif col in numbers:
-            replacements.append(pl.col(col).map_elements(lambda v: format_number(v, language), return_dtype=pl.Utf8))
+            replacements.append(each(out, lambda v: format_number(v, language), col))
         elif col in dates:
-            replacements.append(pl.col(col).map_elements(lambda v: format_date(v, language), return_dtype=pl.Utf8))
+            replacements.append(each(out, lambda v: format_date(v, language), col))
         elif col in statuses:  # a one-word list: drawn as a coloured pill by status_column (see table())
             words = {s: status_label(s, language) for s in STATUS_BADGES}
-            replacements.append(pl.col(col).fill_null("no_data").replace_strict(words, default=pl.col(col))
-                                .cast(pl.Utf8).map_elements(lambda v: [v], return_dtype=pl.List(pl.Utf8)))
+            word_of_status = pl.col(col).fill_null("no_data").replace_strict(words, default=pl.col(col))
+            replacements.append(pl.concat_list(word_of_status.cast(pl.Utf8)).alias(col))
     if replacements:
         out = out.with_columns(replacements)
     # formatted cells for nulls too ("–"), so an empty value never reads as zero
@@ -394,8 +408,7 @@ def _no_blanks(frame: pl.DataFrame) -> pl.DataFrame:
         if dtype == pl.Utf8:
             fixes.append(pl.col(name).fill_null("–"))
         elif dtype.is_numeric() and frame[name].null_count():
-            fixes.append(pl.col(name).map_elements(lambda v: format_number(v, language), return_dtype=pl.Utf8)
-                         .fill_null("–"))
+            fixes.append(each(frame, lambda v: format_number(v, language), name).fill_null("–"))
         elif dtype == pl.Null:
             fixes.append(pl.lit("–").alias(name))
     return frame.with_columns(fixes) if fixes else frame
@@ -423,9 +436,9 @@ def worded(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
         if dtype == pl.Boolean:
             fixes.append(pl.col(c).replace_strict(yes_no, return_dtype=pl.Utf8))
         elif isinstance(dtype, pl.Datetime | pl.Date):
-            fixes.append(pl.col(c).map_elements(lambda v: when(v, language), return_dtype=pl.Utf8).fill_null("–"))
+            fixes.append(each(frame, lambda v: when(v, language), c).fill_null("–"))
         else:
-            fixes.append(pl.col(c).map_elements(lambda v: word(v, language), return_dtype=pl.Utf8))
+            fixes.append(each(frame, lambda v: word(v, language), c))
     return frame.with_columns(fixes) if fixes else frame
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.charts import goal_story
 from dashboards.i18n import period_label
 from dashboards.ui import (
+    each,
     goal_period_select,
     goal_title,
     kpi_options,
@@ -78,11 +79,11 @@ def goal_link(row: dict) -> str:
 
 
 shown_rows = branch.with_columns(
-    pl.struct(["depth", "title", "kpi_key", "owner_type", "owner_id", "period", "goal_id"]).map_elements(
-        goal_link, return_dtype=pl.Utf8).alias("goal_link"),
+    each(branch, goal_link, "depth", "title", "kpi_key", "owner_type", "owner_id", "period", "goal_id")
+    .alias("goal_link"),
     pl.col("goal_type").replace_strict({k: tr(k) for k in ("objective", "key_result", "kpi")},
                                        default=pl.col("goal_type")).alias("type_label"),
-    pl.col("period").map_elements(lambda p: period_label(p, language), return_dtype=pl.Utf8).alias("period_label"))
+    each(branch, lambda p: period_label(p, language), "period").alias("period_label"))
 shown = localise(shown_rows, {"goal_link": "goal_title", "type_label": "goal_type", "owner": "owner",
                               "period_label": "period", "weight": "weight", "attainment": "attainment",
                               "contribution": "contribution", "status": "status"},

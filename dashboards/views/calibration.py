@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboards.i18n import period_label, t
 from dashboards.ui import (
+    each,
     lang,
     link,
     link_column,
@@ -37,17 +38,15 @@ if scores.is_empty():
     st.stop()
 # names people typed can repeat: each carries its employee id; the name links to the person view
 scores = scores.with_columns(
-    pl.struct(["employee_id", "full_name"]).map_elements(
-        lambda r: link("person", f"{r['full_name']} ({r['employee_id']})", person=r["employee_id"], period=period),
-        return_dtype=pl.Utf8).alias("person_link"),
+    each(scores, lambda r: link("person", f"{r['full_name']} ({r['employee_id']})", person=r["employee_id"],
+                                period=period), "employee_id", "full_name").alias("person_link"),
     pl.col("grade").fill_null(tr("not_ranked")).alias("grade_text"),
     pl.col("pip_candidate").replace_strict({True: tr("yes"), False: tr("no")}, return_dtype=pl.Utf8)
     .alias("pip_text"),
     pl.when(pl.col("review_score").is_not_null())
     .then(pl.col("review_score").round(1).cast(pl.Utf8) + " (" + pl.col("review_cycle") + ")")
     .alias("review_text"),
-    pl.col("tenure_months").map_elements(lambda m: t("months_n", language, n=m), return_dtype=pl.Utf8)
-    .alias("tenure_text"))
+    each(scores, lambda m: t("months_n", language, n=m), "tenure_months").alias("tenure_text"))
 name_link = {tr("full_name"): link_column(tr("full_name"))}
 
 st.subheader(tr("distribution"))

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboards.i18n import format_month, period_label, t
 from dashboards.ui import (
+    each,
     kpi_options,
     lang,
     localise,
@@ -63,8 +64,7 @@ if frame.is_empty():
     st.info(tr("nothing_here"))
     st.stop()
 if dimension == "period":  # each period as people name it
-    frame = frame.with_columns(pl.col("group_label").map_elements(
-        lambda v: start_label(date.fromisoformat(v)), return_dtype=pl.Utf8))
+    frame = frame.with_columns(each(frame, lambda v: start_label(date.fromisoformat(v)), "group_label"))
 
 label = tr(dimension)
 if dimension == "title":

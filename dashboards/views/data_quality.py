@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards import serving
 from dashboards.i18n import format_month, word
-from dashboards.ui import lang, localise, page_header, page_view, query, scoped, table, tr, when, worded
+from dashboards.ui import each, lang, localise, page_header, page_view, query, scoped, table, tr, when, worded
 
 user = page_header("page_quality")
 page_view("data_quality")
@@ -57,8 +57,7 @@ if restated.is_empty():
 else:
     st.warning(tr("restatements_found", n=restated.height))
     table(restated, "restatements", localise(
-        restated.with_columns(pl.col("close_month").map_elements(lambda m: format_month(m, language),
-                                                                 return_dtype=pl.Utf8)),
+        restated.with_columns(each(restated, lambda m: format_month(m, language), "close_month")),
         {"close_month": "close_month", name_col: "kpi", "subject": "subject", "closed_value": "closed_value",
                    "current_value": "current_value", "difference": "difference",
                    "changed_records": "changed_records", "changed_record_labels": "changed_record_labels"},

@@ -16,6 +16,7 @@ from config.settings import load_settings
 from dashboards.charts import goal_story
 from dashboards.i18n import period_label
 from dashboards.ui import (
+    each,
     goal_period_select,
     goal_title,
     goals_shown,
@@ -64,9 +65,8 @@ shown, links = goals_shown(  # each number links to the records that made it (th
     actual_link=lambda row, text: link("person", text, person=person_id, period=period, goal=row["goal_id"]))
 table(goals, f"goals-{person_id}-{period}", shown, **links)
 goals = goals.with_columns(
-    pl.struct(["title", "kpi_key"]).map_elements(lambda r: goal_title(r["title"], r["kpi_key"], kpi_names),
-                                                 return_dtype=pl.Utf8).alias("goal_title"),
-    pl.col("period").map_elements(lambda p: period_label(p, language), return_dtype=pl.Utf8).alias("period_label"))
+    each(goals, lambda r: goal_title(r["title"], r["kpi_key"], kpi_names), "title", "kpi_key").alias("goal_title"),
+    each(goals, lambda p: period_label(p, language), "period").alias("period_label"))
 
 # -- one goal's story: actual against the expected pace, the target in force (and the original), the forecast ----
 goal_labels = {r["goal_id"]: f"{r['goal_title']} · {r['period_label']}" for r in goals.iter_rows(named=True)}

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboards.i18n import format_kpi_value, format_percent
 from dashboards.ui import (
     badge,
+    each,
     goal_period_select,
     kpi_units,
     lang,
@@ -74,9 +75,10 @@ with_links = matrix.with_columns(pl.col("employee_id").replace_strict(person_lin
 
 # the grid: one row per member, one column per KPI; each cell "attainment · status", drawn as a coloured pill
 status_words = {s: status_chip(s) for s in ("achieved", "on_track", "at_risk", "off_track", "no_data")}
+attainment_text = each(with_links, lambda v: format_percent(v, language), "attainment").fill_null("–")
 cells = with_links.with_columns(
-    (pl.col("attainment").map_elements(lambda v: format_percent(v, language), return_dtype=pl.Utf8)
-     .fill_null("–") + " · " + pl.col("status").fill_null("no_data").replace_strict(status_words)).alias("cell"))
+    (pl.lit(attainment_text) + " · " + pl.col("status").fill_null("no_data").replace_strict(status_words))
+    .alias("cell"))
 cell_status = dict(zip(cells["cell"], cells["status"], strict=True))
 grid = cells.pivot(on=name_col, index="person_link", values="cell", aggregate_function="first")
 kpi_columns = [c for c in grid.columns if c != "person_link"]
@@ -96,16 +98,14 @@ trends = {(employee_id, kpi_key): group["value"].tail(SPARK_MONTHS).to_list()
           for (employee_id, kpi_key), group in values.sort("period_start").group_by("subject_id", "kpi_key")}
 units = kpi_units()
 detail = with_links.with_columns(
-    pl.struct(["employee_id", "kpi_key"]).map_elements(
-        lambda r: trends.get((r["employee_id"], r["kpi_key"]), []), return_dtype=pl.List(pl.Float64)).alias("trend"),
+    each(with_links, lambda r: trends.get((r["employee_id"], r["kpi_key"]), []), "employee_id", "kpi_key",
+         dtype=pl.List(pl.Float64)).alias("trend"),
     # each value links to the records behind it: the person view on that goal
-    pl.struct(["employee_id", "goal_id", "kpi_key", "actual"]).map_elements(
-        lambda r: link("person", format_kpi_value(r["actual"], units.get(r["kpi_key"]), language),
-                       person=r["employee_id"], period=period, goal=r["goal_id"]),
-        return_dtype=pl.Utf8).alias("actual_link"),
-    pl.struct(["kpi_key", "target"]).map_elements(
-        lambda r: format_kpi_value(r["target"], units.get(r["kpi_key"]), language),
-        return_dtype=pl.Utf8).alias("target_text"))
+    each(with_links, lambda r: link("person", format_kpi_value(r["actual"], units.get(r["kpi_key"]), language),
+                                    person=r["employee_id"], period=period, goal=r["goal_id"]),
+         "employee_id", "goal_id", "kpi_key", "actual").alias("actual_link"),
+    each(with_links, lambda r: format_kpi_value(r["target"], units.get(r["kpi_key"]), language),
+         "kpi_key", "target").alias("target_text"))
 shown = localise(detail, {"person_link": "full_name", name_col: "kpi", "weight": "weight", "target_text": "target",
                           "actual_link": "actual", "attainment": "attainment",
                           "expected_attainment": "expected_attainment", "status": "status", "trend": "trend"},
@@ -142,10 +142,10 @@ lines += [tr("warning_decline", name=person(r), kpi=md(r[name_col]), n=r["declin
 st.markdown("\n".join(f"- {line}" for line in lines) if lines else tr("nothing_here"))
 
 if not scores.is_empty():
-    ranked = scores.sort("weighted_score", descending=True, nulls_last=True).with_columns(
-        pl.struct(["employee_id", "full_name"]).map_elements(
-            lambda r: link("person", r["full_name"], person=r["employee_id"], period=period),
-            return_dtype=pl.Utf8).alias("person_link"))
+    ranked = scores.sort("weighted_score", descending=True, nulls_last=True)
+    ranked = ranked.with_columns(each(ranked, lambda r: link("person", r["full_name"], person=r["employee_id"],
+                                                             period=period), "employee_id", "full_name")
+                                 .alias("person_link"))
     ahead, behind = st.columns(2)
     columns = {"person_link": "full_name", "weighted_score": "score", "grade": "grade"}
     name_link = {tr("full_name"): link_column(tr("full_name"))}
