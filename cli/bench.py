@@ -246,13 +246,14 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
         pages = bench_pages(folder)
     load = None
     if with_load:
-        from benchmarks.load import CHROMIUM, run_load
+        from benchmarks.load import CHROMIUM, THINK_SECONDS, run_load
 
         if not CHROMIUM.exists():
             report(f"no Chromium at {CHROMIUM}: the load test is left out (scripts/system-packages --browser)")
             with_load = False
     if with_load:
-        report(f"{LOAD_USERS} signed-in users clicking through pages for {LOAD_SECONDS:.0f} s (Chromium)")
+        report(f"{LOAD_USERS} signed-in users clicking through pages for {LOAD_SECONDS:.0f} s (Chromium), "
+               f"reading each page {THINK_SECONDS:.0f} s on average")
         load = run_load(folder, LOAD_USERS, LOAD_SECONDS)
     return BenchResult(
         tier=tier,
