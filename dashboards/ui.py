@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import duckdb
 import polars as pl
@@ -152,7 +152,24 @@ def link(page: str, text: object, **params: object) -> str:
     """A relative link to ``page`` (its url path) opening the view ``params`` describe; ``text`` is what a table's
     link column shows. Relative, so it works under any base path."""
     query = urlencode({k: str(v) for k, v in params.items() if v is not None})
-    return f"{page}?{query}#{text}"
+    # the grid decodes the text after '#' as a URI component ('+' read as a space): percent-encoded, a "45.0 %"
+    # or a name with '+' or '%' shows as written, where raw it showed the whole URL or lost the '+'
+    return f"{page}?{query}#{quote(str(text), safe='')}"
+
+
+def shown_text(cell: str) -> str:
+    """What the grid shows for a link cell, decoded as Streamlit's LinkColumn does with ``LINK_TEXT`` (the text
+    after '#', '+' as a space, then URI-decoded; on a malformed escape, the whole URL)."""
+    found = re.search(LINK_TEXT, cell, re.DOTALL)
+    if found is None:
+        return cell
+    encoded = found.group(1).replace("+", "%20")
+    if re.search(r"%(?![0-9A-Fa-f]{2})", encoded):  # decodeURIComponent throws on a bare '%'
+        return cell
+    try:
+        return unquote(encoded, errors="strict")
+    except UnicodeDecodeError:
+        return cell
 
 
 def md_link(page: str, text: object, **params: object) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from dashboards.i18n import LABELS
 from dashboards.navigation import PAGES
+from dashboards.ui import shown_text
 from tests.dashboards.test_pages import ROLES, app_as, open_page, user_for
 
 # English words that must not appear in the Chinese UI: every status, enumeration and outcome the app translates
@@ -35,12 +36,12 @@ DATA_COLUMNS = {"姓名", "职位", "目标", "负责人", "记录", "详情", "
 
 
 def cell_texts(frame: pd.DataFrame) -> list[tuple[str, object]]:
-    """(column, shown value) of every cell: a link cell shows the text after '#', a pill cell its words."""
+    """(column, shown value) of every cell: a link cell shows its decoded text after '#', a pill cell its words."""
     out = []
     for column in frame.columns:
         for value in frame[column]:
             if isinstance(value, str) and "?" in value and "#" in value:
-                value = value.split("#", 1)[1]
+                value = shown_text(value)
             if isinstance(value, list | tuple):
                 value = " ".join(map(str, value))
             out.append((str(column), value))

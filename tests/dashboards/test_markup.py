@@ -94,3 +94,12 @@ def test_plotly_labels_are_entities():
     assert plot_text(['<a href="x">y</a>', None]) == ["&lt;a href=&quot;x&quot;&gt;y&lt;/a&gt;", None]
 
 
+
+
+@pytest.mark.parametrize("text", ["45.0%", "50 % done", "A+B Ltd", "Ticket #500019", "Zoë & 李 <b>", "100%25"])
+def test_a_link_cell_shows_its_text_as_written(text):
+    """The grid URI-decodes the text after '#' ('+' as a space) and shows the whole URL when that fails: a raw
+    "45.0%" showed "person?person=…" in the team view's actual column."""
+    from dashboards.ui import link, shown_text
+
+    assert shown_text(link("person", text, person="E00001", period="2026-Q4")) == text

@@ -150,11 +150,16 @@ def test_team_view_lists_the_managers_team_with_warnings(home):
     team = set(ids)
     grid = frames(at)[0]
     # each row's name is a link to that member's person view (the text after '#' is what the grid shows)
-    links = {cell.split("#", 1)[1]: cell.split("#", 1)[0] for cell in grid.iloc[:, 0]}
+    links = {ui.shown_text(cell): cell.split("#", 1)[0] for cell in grid.iloc[:, 0]}
     assert team and team <= set(links), "every member is a row of the members × KPIs grid"
     assert all(links[name].startswith(f"person?person={ids[name]}&period=") for name in team)
     assert any("%" in str(v) for v in grid.iloc[0, 1:]), "cells carry attainment"
-    assert "Trend" in frames(at)[1].columns
+    detail = frames(at)[1]
+    assert "Trend" in detail.columns
+    # each actual links to the records behind it, and shows the value, rates ("45.0%") included, never the URL
+    shown = [ui.shown_text(cell) for cell in detail["Actual"] if isinstance(cell, str)]
+    assert shown and not any("person?" in text for text in shown)
+    assert any(text.endswith("%") for text in shown), "the team's rate KPIs (win rate) show their values"
     assert at.subheader[2].value == "Early warnings"
 
 
@@ -401,7 +406,7 @@ def test_early_warnings_say_why_and_calibration_shows_review_score_and_tenure(ho
     reviewed = serving_rows(path, "select count(*) from marts.fct_scorecard where period = ? and review_score "
                                   "is not null", [hr.selectbox(key="calibration_period").value])[0][0]
     assert reviewed > 0 and (scores["Manager's review score"] != "–").sum() == reviewed
-    assert all(re.search(r"\(E\d+\)#|#.+ \(E\d+\)$", cell) for cell in scores["Name"]), "names carry the id"
+    assert all(re.search(r".+ \(E\d+\)$", ui.shown_text(cell)) for cell in scores["Name"]), "names carry the id"
 
 
 def test_the_goal_maps_buttons_open_the_chosen_person_even_after_another_was_viewed(home):
