@@ -60,6 +60,18 @@ def test_bad_records_are_quarantined_and_the_rest_of_the_page_lands(tmp_path):
         assert store.cursor("fake", "things") == "c1"
 
 
+def test_payloads_land_as_valid_json_text_big_integers_and_unicode_kept(tmp_path):
+    """Payloads go in as orjson's text without a `::json` re-parse; what orjson cannot write (integers beyond
+    64 bits, which the client's fallback parser reads) goes through the standard writer."""
+    page = Page({"things": [thing(1, amount=2**70, name="Zoë 李"), thing(2, ratio=float("nan"))]}, "c1")
+    with RawStore(tmp_path / "w.duckdb") as store:
+        FakeConnector([page]).extract(store, "things")
+        landed = store.con.execute("""select record_id, json_valid(payload), payload->>'$.amount',
+                                      payload->>'$.name', payload->>'$.ratio'
+                                      from raw_fake.things order by 1""").fetchall()
+    assert landed == [("1", True, str(2**70), "Zoë 李", None), ("2", True, None, None, None)]
+
+
 def test_versions_already_landed_are_skipped_within_and_across_pages(tmp_path):
     p1 = Page({"things": [thing(1), thing(1), thing(2)]}, "c1")
     p2 = Page({"things": [thing(2), thing(1, ts="2026-01-02T00:00:00Z")]}, "c2")
