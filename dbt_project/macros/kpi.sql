@@ -4,7 +4,9 @@
     case {{ measure_col }}
         when 'sum' then sum(numerator)
         when 'ratio' then sum(numerator) / nullif(sum(denominator), 0)
-        when 'median' then median(value)
+        {#- the median's input is the median KPIs' values only: an aggregate in a case is computed for every
+            group, and median keeps every value it is given, outside DuckDB's memory_limit -#}
+        when 'median' then median(case when {{ measure_col }} = 'median' then value end)
     end
 {%- endmacro %}
 
