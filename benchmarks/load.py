@@ -2,13 +2,14 @@
 
 `northstar bench --load` (and the tier benches) start `northstar serve` on the published data, give each of
 ``users`` load accounts (roles in turn: employee, manager, HR, executive, auditor; employees and managers are
-different people) a browser context of its own in one headless Chromium, sign them in, and let each click
+different people) a browser context of its own in one headless Chromium and sign them all in at once (timed apart
+from the clicks). After ``SETTLE_SECONDS``, while each fresh context compiles the app's scripts, each user clicks
 through its role's pages in the sidebar for ``seconds``, reading each page for ``think`` seconds on average
 (uniform between half and one and a half times it, seeded per user) before the next click: people read a page
 before they click on, and without it 20 users are a flood no team produces. A click counts from the click to the
-page being done:
-the URL shows the new page, Streamlit's running indicator is gone and no element is stale. Reported per page:
-p50 and p95, and errors (an exception shown on the page, a page that is not done within the timeout).
+page being done: the URL shows the new page, Streamlit's running indicator is gone and no element is stale.
+Reported: p50 and p95 per page and overall, sign-in p50 and p95, errors (an exception shown on the page, a page
+that is not done within the timeout), and the CPU seconds the server and Chromium used over the timed clicks.
 
 Needs the dev dependencies (Playwright) and Debian's Chromium (`scripts/system-packages --browser`).
 """
