@@ -25,14 +25,17 @@ def serving(refreshed_company):
 def people(serving):
     """One of each kind: a team member, a team lead, a department head, and an outsider to the lead."""
     units = {r[0]: r for r in serving.execute(
-        "select org_unit_id, unit_type, parent_id, manager_employee_id from marts.dim_org_unit").fetchall()}
+        "select org_unit_id, unit_type, parent_id, manager_employee_id from marts.dim_org_unit order by org_unit_id"
+    ).fetchall()}
     team = next(u for u in units.values() if u[1] == "team")
     lead = team[3]
+    # an active member (a leaver is in no goal map): ordered, since an unordered `limit 1` picks any row
     member = serving.execute("select employee_id from marts.dim_employee where org_unit_id = ? and employee_id <> ? "
-                             "limit 1", [team[0], lead]).fetchall()[0][0]
+                             "and is_active order by employee_id limit 1", [team[0], lead]).fetchall()[0][0]
     head = units[team[2]][3]
     outsider = serving.execute("select employee_id from marts.dim_employee where org_unit_id <> ? and "
-                               "employee_id not in (?, ?) limit 1", [team[0], lead, head]).fetchall()[0][0]
+                               "employee_id not in (?, ?) and is_active order by employee_id limit 1",
+                               [team[0], lead, head]).fetchall()[0][0]
     return {"member": member, "lead": lead, "head": head, "outsider": outsider, "team": team[0]}
 
 
