@@ -3,6 +3,13 @@
 Why our own rather than a generic REST source: each page must be committed
 together with its cursor (see ``landing.py``), and Zendesk's export must stop
 on ``end_of_stream`` rather than on a missing cursor.
+
+Why urllib3 rather than requests: a first load is tens of thousands of calls
+(HubSpot lists 100 records a page), and requests' per-call machinery (merging
+environment settings, hooks, cookies) cost 1.2 ms of CPU a call against
+urllib3's 0.6 ms, measured on the medium sandbox: 6 µs of every landed row.
+What requests reads from the environment per call (proxies, a CA bundle) is
+read once, when the client is made.
 """
 
 from __future__ import annotations
@@ -10,15 +17,21 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+import certifi
 import orjson
-import requests
+import urllib3
+from urllib3.exceptions import HTTPError as TransportError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ResponseError
+from urllib3.exceptions import TimeoutError as TransportTimeout
 
 log = logging.getLogger("northstar.connectors")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -46,7 +59,7 @@ def _status(code: int) -> str:
         return f"HTTP {code}"
 
 
-def _unreachable(exc: requests.ConnectionError) -> str | None:
+def _unreachable(exc: Exception) -> str | None:
     """'connection refused' / 'cannot resolve': a wrong URL or a service that is down; retrying won't help soon."""
     text = str(exc)
     if "Connection refused" in text or "Errno 111" in text:
@@ -54,6 +67,20 @@ def _unreachable(exc: requests.ConnectionError) -> str | None:
     if "Name or service not known" in text or "Failed to resolve" in text or "nodename nor servname" in text:
         return "host name cannot be resolved"
     return None
+
+
+def connection_pool(base_url: str, headers: dict[str, str]) -> urllib3.PoolManager:
+    """A keep-alive pool for one API: through the proxy the environment names for it (``HTTPS_PROXY``,
+    ``NO_PROXY``...), trusting the CA bundle it names (``REQUESTS_CA_BUNDLE``, ``SSL_CERT_FILE``) or certifi's.
+    Redirects are followed (up to 5); every other retry is this client's own, so it is counted and paced."""
+    parts = urlsplit(base_url)
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or certifi.where()
+    options = {"headers": headers, "ca_certs": ca_bundle, "maxsize": 4,
+               "retries": urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=5,
+                                        raise_on_redirect=True, raise_on_status=False)}
+    proxy = None if urllib.request.proxy_bypass(parts.hostname or "") else \
+        urllib.request.getproxies().get(parts.scheme)
+    return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
 
 
 @dataclass
@@ -71,8 +98,8 @@ class ApiClient:
     _tokens: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        self.session = requests.Session()
-        self.session.headers.update({"Authorization": self.auth_header, "Accept": "application/json"})
+        self.pool = connection_pool(self.base_url, {"Authorization": self.auth_header,
+                                                    "Accept": "application/json"})
 
     def start_object(self, obj: str) -> None:
         """A new object: its own retry deadline and its own record of page tokens."""
@@ -101,36 +128,36 @@ class ApiClient:
                 self.retries += 1
             self.calls += 1
             try:
-                response = self.session.request(method, url, params=params, json=body,
-                                                timeout=self.policy.timeout_seconds)
-            except requests.ConnectionError as exc:
+                response = self._send(method, url, params, body)
+            except ResponseError as exc:  # more than 5 redirects: a loop, which asking again will not end
+                raise SourceError(f"{self.where}: {endpoint}: {exc}") from exc
+            except TransportError as exc:
                 reason = _unreachable(exc)
                 if reason:
                     parts = urlsplit(url)
                     raise SourceError(f"{self.where}: {endpoint}: {reason} to {parts.hostname}:{parts.port or ''} "
                                       "(is the URL right and the service up?)") from exc
-                problem = f"connection failed ({type(exc).__name__})"
+                # (urllib3 makes a failed connect a kind of timeout: NewConnectionError is a ConnectTimeoutError)
+                timed_out = isinstance(exc, TransportTimeout) and not isinstance(exc, NewConnectionError)
+                problem = f"no answer within {self.policy.timeout_seconds:g}s" if timed_out else \
+                    f"connection failed ({type(exc).__name__})"
                 self._sleep(attempt, None, problem, endpoint)
                 continue
-            except requests.Timeout:
-                problem = f"no answer within {self.policy.timeout_seconds:g}s"
-                self._sleep(attempt, None, problem, endpoint)
-                continue
-            if response.status_code in RETRY_STATUSES:
-                problem = _status(response.status_code)
+            if response.status in RETRY_STATUSES:
+                problem = _status(response.status)
                 self._sleep(attempt, response.headers.get("Retry-After"), problem, endpoint)
                 continue
-            if response.status_code >= 400:  # 401, 403, 404, 400...: the request or its credentials are wrong
+            if response.status >= 400:  # 401, 403, 404, 400...: the request or its credentials are wrong
                 hint = {401: " (check the token)", 403: " (the token lacks a permission)",
-                        404: " (check the URL)"}.get(response.status_code, "")
-                said = " ".join(response.text[:200].split())
-                raise SourceError(f"{self.where}: {endpoint} answered {_status(response.status_code)}{hint}"
+                        404: " (check the URL)"}.get(response.status, "")
+                said = " ".join(response.data[:200].decode("utf-8", "replace").split())
+                raise SourceError(f"{self.where}: {endpoint} answered {_status(response.status)}{hint}"
                                   + (f": {said}" if said and not _is_html(response) else ""))
             if _is_html(response):
                 raise SourceError(f"{self.where}: {endpoint} answered HTML instead of JSON "
-                                  f"({_status(response.status_code)}; a login page or proxy in the way?)")
+                                  f"({_status(response.status)}; a login page or proxy in the way?)")
             try:
-                answer = _parse_json(response.content)
+                answer = _parse_json(response.data)
             except ValueError:
                 problem = "unreadable JSON"  # a truncated body: ask again
                 self._sleep(attempt, None, problem, endpoint)
@@ -140,6 +167,19 @@ class ApiClient:
                                   f"a JSON {'object' if expect is dict else 'list'} was expected")
             return answer
         raise SourceError(f"{self.where}: {endpoint} failed after {self.policy.max_retries} retries: {problem}")
+
+    def _send(self, method: str, url: str, params: dict | None, body: dict | None) -> urllib3.BaseHTTPResponse:
+        """One request; a timeout or a broken connection raises the transport's own error (see ``request``)."""
+        if params:
+            url += "?" + urlencode(params)
+        timeout = urllib3.Timeout(connect=self.policy.timeout_seconds, read=self.policy.timeout_seconds)
+        try:
+            if body is None:
+                return self.pool.request(method, url, timeout=timeout)
+            return self.pool.request(method, url, body=orjson.dumps(body), timeout=timeout,
+                                     headers=self.pool.headers | {"Content-Type": "application/json"})
+        except MaxRetryError as exc:  # urllib3 retries nothing but redirects: its cause is what went wrong
+            raise exc.reason if isinstance(exc.reason, TransportError) else exc from exc
 
     def _sleep(self, attempt: int, retry_after: str | None, problem: str, endpoint: str) -> None:
         delay = self.policy.backoff_seconds * (2**attempt)
@@ -178,6 +218,6 @@ def _parse_json(body: bytes) -> object:
         return json.loads(body)
 
 
-def _is_html(response: requests.Response) -> bool:
+def _is_html(response: urllib3.BaseHTTPResponse) -> bool:
     kind = response.headers.get("Content-Type", "")
-    return "html" in kind or response.content[:20].lstrip().lower().startswith((b"<!doctype", b"<html"))
+    return "html" in kind or response.data[:20].lstrip().lower().startswith((b"<!doctype", b"<html"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -19,6 +20,7 @@ class Script(BaseHTTPRequestHandler):
 
     answers: ClassVar[list] = []
     seen: ClassVar[list] = []
+    delays: ClassVar[list] = []  # seconds to wait before each answer, first ones first
 
     def log_message(self, *args: object) -> None:
         pass
@@ -26,6 +28,8 @@ class Script(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.seen.append((self.path, self.headers.get("Authorization")))
         status, headers, body = self.answers.pop(0) if self.answers else (200, {}, "{}")
+        if self.delays:
+            threading.Event().wait(self.delays.pop(0))  # not time.sleep: the tests replace it
         data = body.encode()
         self.send_response(status)
         for k, v in headers.items():
@@ -37,7 +41,7 @@ class Script(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    Script.answers, Script.seen = [], []
+    Script.answers, Script.seen, Script.delays = [], [], []
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Script)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield srv
@@ -86,23 +90,16 @@ def test_client_errors_are_not_retried(server, sleeps):
     assert sleeps == []
 
 
-def test_timeouts_are_retried(monkeypatch, sleeps):
-    import requests
-
-    calls = []
-
-    def fake_request(self, *args, **kwargs):
-        calls.append(kwargs["timeout"])
-        if len(calls) < 3:
-            raise requests.Timeout("read timed out")
-        response = requests.Response()
-        response.status_code, response._content = 200, b'{"ok": true}'
-        return response
-
-    monkeypatch.setattr(requests.Session, "request", fake_request)
-    c = ApiClient("testsrc", "http://127.0.0.1:9", "Bearer t", HttpPolicy(timeout_seconds=1.5, backoff_seconds=0.1))
+def test_timeouts_are_retried(server, sleeps):
+    """Two answers slower than the client's timeout, then a prompt one: each slow call is given up after the
+    timeout and asked again."""
+    Script.delays = [0.6, 0.6]
+    Script.answers = [(200, {}, '{"late": 1}'), (200, {}, '{"late": 2}'), (200, {}, '{"ok": true}')]
+    c = client(server, timeout_seconds=0.2)
+    started = time.perf_counter()
     assert c.get("/x") == {"ok": True}
-    assert calls == [1.5, 1.5, 1.5]
+    assert c.calls == 3 and len(sleeps) == 2
+    assert time.perf_counter() - started < 1.2, "each slow answer was abandoned at the timeout, not awaited"
 
 
 @pytest.mark.parametrize(("status", "phrase"), [(401, "HTTP 401 Unauthorized (check the token)"),
@@ -182,3 +179,19 @@ def test_a_server_repeating_a_page_token_fails_the_object_after_one_glitch(serve
         c.follow("abc")
     c.start_object("calls")  # a new object starts afresh
     assert c.follow("abc") == "abc"
+
+
+def test_the_environment_names_the_proxy_and_ca_bundle_once_per_client(monkeypatch, tmp_path):
+    """What requests read from the environment on every call is read when the client is made."""
+    import urllib3
+
+    bundle = tmp_path / "corp-ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp.example:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.corp.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    proxied = http_module.connection_pool("https://acme.atlassian.net", {})
+    assert isinstance(proxied, urllib3.ProxyManager) and proxied.proxy.host == "proxy.corp.example"
+    assert proxied.connection_pool_kw["ca_certs"] == str(bundle)
+    direct = http_module.connection_pool("https://jira.internal.corp.example", {})
+    assert not isinstance(direct, urllib3.ProxyManager)
