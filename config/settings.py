@@ -124,11 +124,8 @@ class Settings:
     jira_story_points_field: str = "customfield_10016"
     as_of_date: str = ""  # "" = the newest date in the data; YYYY-MM-DD pins progress to a day
     # DuckDB's working memory in each pipeline connection (landing, dbt, audit, publish); more spills to disk beside
-    # the warehouse. Unset, DuckDB takes 80 % of the machine: the medium company's dbt build held 6.7 GB. DuckDB
-    # holds ≈ 0.4 GB beyond the limit (aggregate states), and dbt itself 0.16 GB: at 850MB the medium build's dbt
-    # process peaks at 1.40 GB (1.57 GB at 1GB, for 44 s instead of 49), so that with the pipeline's own ≈ 0.6 GB
-    # a refresh stays under 2 GiB.
-    memory_limit: str = "850MB"
+    # the warehouse. Unset, DuckDB takes 80 % of the machine: the medium company's dbt build held 6.7 GB.
+    memory_limit: str = "1GB"
     http: HttpSettings = HttpSettings()
     inbox: InboxSettings = InboxSettings()
     dashboards: DashboardSettings = DashboardSettings()

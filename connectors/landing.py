@@ -80,7 +80,7 @@ def new_load_id() -> str:
 class RawStore:
     """The raw layer of the build warehouse."""
 
-    def __init__(self, path: Path, memory_limit: str = "850MB") -> None:
+    def __init__(self, path: Path, memory_limit: str = "1GB") -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         # Checkpoint every CHECKPOINT_THRESHOLD of WAL, not DuckDB's default 16 MB: each checkpoint rewrites the

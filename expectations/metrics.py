@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import duckdb
-from great_expectations.expectations.expectation import Expectation
+
+from expectations.rules import Rule  # reads as its GX expectation (configuration, expectation_type)
 
 FRAME = "audit_frame"  # the suite's frame, a temporary table with a row number __row in frame order
 FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
@@ -56,9 +57,9 @@ def _missing(column: str, types: dict[str, str]) -> str:
     return f"({quoted} is null)"
 
 
-def conditions(expectation: Expectation, types: dict[str, str]) -> tuple[str, str]:
+def conditions(expectation: Rule, types: dict[str, str]) -> tuple[str, str]:
     """(the rows the expectation looks at beyond the missing ones, the rows it finds unexpected), as SQL."""
-    kind = type(expectation).__name__
+    kind = expectation.kind
     kw = expectation.configuration.kwargs
     if kind == "ExpectColumnValuesToNotBeNull":
         return "true", _missing(kw["column"], types)
@@ -94,7 +95,7 @@ def conditions(expectation: Expectation, types: dict[str, str]) -> tuple[str, st
     raise NotImplementedError(f"{kind} has no DuckDB translation yet: add it to expectations/metrics.py")
 
 
-def measure(con: duckdb.DuckDBPyConnection, expectations: list[Expectation], sample_size: int) -> list[Measured]:
+def measure(con: duckdb.DuckDBPyConnection, expectations: list[Rule], sample_size: int) -> list[Measured]:
     """Each expectation's counts over the frame table, and the first failing rows (every copy of a duplicate
     among them, so a uniqueness check still sees the duplicates in the reduced frame)."""
     types = dict(con.execute(f"select column_name, column_type from (describe {FRAME})").fetchall())
@@ -121,11 +122,11 @@ def measure(con: duckdb.DuckDBPyConnection, expectations: list[Expectation], sam
     return out
 
 
-def _is_uniqueness(expectation: Expectation) -> bool:
-    return type(expectation).__name__ in ("ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique")
+def _is_uniqueness(expectation: Rule) -> bool:
+    return expectation.kind in ("ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique")
 
 
-def _with_their_copies(con: duckdb.DuckDBPyConnection, expectation: Expectation, first: list[int]) -> list[int]:
+def _with_their_copies(con: duckdb.DuckDBPyConnection, expectation: Rule, first: list[int]) -> list[int]:
     """The sampled duplicates with every other row holding one of their values (at most 10 per value)."""
     kw = expectation.configuration.kwargs
     columns = ", ".join(map(_quote, kw.get("column_list") or [kw["column"]]))

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
+from expectations.rules import E, Suite, rule
 
-from expectations.rules import Suite, rule
-
-E = gx.expectations
 STAGES = ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
           "contractsent", "closedwon", "closedlost"]
 

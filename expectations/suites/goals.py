@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
+from expectations.rules import E, Suite, rule, settings
 
-from expectations.rules import Suite, rule, settings
-
-E = gx.expectations
 CURRENT = """(select * from intermediate.int_goal_revisions
               qualify row_number() over (partition by goal_id order by revision desc) = 1)"""
 

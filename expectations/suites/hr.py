@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
-
-from expectations.rules import Suite, rule
-
-E = gx.expectations
-
+from expectations.rules import E, Suite, rule
 
 # The volume rule compares loads (each drop is one load, whatever its file name), and people in force rather than
 # rows. A load that repeats any person's previous row unchanged is a full export: the people in force it lists

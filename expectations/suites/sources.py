@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
+from expectations.rules import E, Suite, rule
 
-from expectations.rules import Suite, rule
-
-E = gx.expectations
 VOLUME_TABLES = ["stg_hubspot__deals", "stg_hubspot__calls", "stg_jira__issues", "stg_zendesk__tickets",
                  "stg_zendesk__satisfaction_ratings", "stg_hr__employees"]
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
-
-from expectations.rules import Suite, rule
-
-E = gx.expectations
+from expectations.rules import E, Suite, rule
 
 
 def suites() -> list[Suite]:
