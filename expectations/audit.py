@@ -188,13 +188,19 @@ def _validate(context, suite: Suite, frame, run_id: str, now: datetime, keep: bo
 
 def _whole_frame(results: list[CheckResult], suite: Suite, measured: list[Measured]) -> list[CheckResult]:
     """Great Expectations' results on the failing rows, with success and counts of the whole frame (DuckDB's).
-    An expectation DuckDB could not measure keeps Great Expectations' own result (its error names why)."""
+
+    An expectation DuckDB could not measure fails, naming why: Great Expectations only saw the rows other
+    expectations found failing, so its own verdict would pass a rule that was never checked on the whole frame.
+    """
     for result, expectation, m in zip(results, suite.expectations, measured, strict=True):
         if result.expectation != expectation.expectation_type:
             raise RuntimeError(f"{suite.name}: results out of order ({result.expectation})")
         if m.error is None:
             result.success = m.success(expectation.configuration.kwargs.get("mostly"))
             result.element_count, result.unexpected_count = m.element_count, m.unexpected_count
+        else:
+            result.success, result.element_count, result.unexpected_count = False, m.element_count, None
+            result.error = f"not measured on the whole frame: {m.error}"[:1000]
     return results
 
 

@@ -150,3 +150,19 @@ def test_reconciliation_counts_records_for_the_company_from_the_persons_first_as
     assert run_audit(agrees, run_id="r1", suites=reconciliation).publishable
     outcome = run_audit(differs, run_id="r2", suites=reconciliation)
     assert [r.table_name for r in outcome.blocking_failures] == ["company totals in marts vs staging"]
+
+
+def test_an_expectation_duckdb_cannot_measure_fails_closed_naming_why(warehouse):
+    """GX validates only the rows DuckDB found failing: an expectation with no DuckDB translation would pass
+    on that reduced frame without ever having looked at the whole table, so it fails and says why."""
+    s = suite("blocking")
+    s.expectations = [  # every id is 1 character; no other rule fails, so GX would see no rows at all
+        rule(E.ExpectColumnValueLengthsToBeBetween, column="thing_id", min_value=5, family="range",
+             severity="blocking", en="Ids are at least 5 characters.", zh="ID至少5个字符。"),
+        s.expectations[1],
+    ]
+    outcome = run_audit(warehouse, run_id="r1", suites=[s])
+    unmeasured, measured = outcome.results
+    assert measured.success
+    assert not unmeasured.success and not outcome.publishable
+    assert "not measured on the whole frame" in unmeasured.error and "no DuckDB translation" in unmeasured.error
