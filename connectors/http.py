@@ -179,7 +179,9 @@ class ApiClient:
             return self.pool.request(method, url, body=orjson.dumps(body), timeout=timeout,
                                      headers=self.pool.headers | {"Content-Type": "application/json"})
         except MaxRetryError as exc:  # urllib3 retries nothing but redirects: its cause is what went wrong
-            raise exc.reason if isinstance(exc.reason, TransportError) else exc from exc
+            if isinstance(exc.reason, TransportError):
+                raise exc.reason from exc
+            raise
 
     def _sleep(self, attempt: int, retry_after: str | None, problem: str, endpoint: str) -> None:
         delay = self.policy.backoff_seconds * (2**attempt)

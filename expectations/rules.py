@@ -5,7 +5,8 @@ reports), its rule family, and a plain-language description in English and Chine
 
 A rule names its expectation (``E.ExpectColumnValuesToNotBeNull``) and Great Expectations is imported when
 the audit first reads one, not when the suites are listed: the pipeline process lists them to declare its
-asset checks, and importing GX there held 143 MB through every step before the audit, dbt's included.
+asset checks, and importing GX there held ≈ 200 MB through every step before the audit, dbt's included (the
+Definitions built in 427 MB of RSS with it, 223 MB without).
 """
 
 from __future__ import annotations
