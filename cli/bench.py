@@ -198,17 +198,26 @@ def _reset_to_simulated(folder: Path) -> None:
         shutil.rmtree(inbox / done, ignore_errors=True)
 
 
+RUNS = ("first_refresh", "next_day_incremental", "full_rebuild", "no_change_refresh")
+
+
 def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
-              reuse: bool = False, with_pages: bool = True, with_load: bool = True) -> BenchResult:
+              reuse: bool = False, with_pages: bool = True, with_load: bool = True,
+              runs_wanted: tuple[str, ...] = RUNS) -> BenchResult:
     from sandbox import generator
+
+    unknown = set(runs_wanted) - set(RUNS)
+    if unknown or "first_refresh" not in runs_wanted:
+        raise ValueError(f"bench runs are {', '.join(RUNS)} (first_refresh always); unknown: {sorted(unknown)}")
 
     os.environ["NORTHSTAR_HOME"] = str(folder)
     state = folder / "sandbox" / "state.json"
     if reuse and state.exists() and json.loads(state.read_text())["tier"] == tier \
             and json.loads(state.read_text())["clock"] == json.loads(state.read_text())["history_end"]:
-        report(f"reusing the {tier} company simulated in {folder} (simulate not timed)")
+        simulated = json.loads(state.read_text()).get("simulate_seconds")
+        report(f"reusing the {tier} company simulated in {folder} (simulate took {simulated} s then)")
         _reset_to_simulated(folder)
-        simulate_seconds = 0.0
+        simulate_seconds = -(simulated or 0.0)  # negative: measured by that simulate, not by this bench
     else:
         if folder.exists():
             shutil.rmtree(folder)
@@ -222,6 +231,9 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
     progress_file = folder / "bench-progress.json"
 
     def stage(name: str, message: str, full: bool = False) -> None:
+        if name not in runs_wanted:
+            report(f"{name} left out (--runs)")
+            return
         report(message)
         runs[name] = _run(full=full)
         # long tiers take a while: what is measured so far is kept as it comes
@@ -230,7 +242,8 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
 
     # the figures the warehouse is judged on come first (long tiers may be stopped before the end)
     stage("first_refresh", "first refresh (everything is new)")
-    generator.next_day(settings.sandbox_dir(), settings.inbox_dir())
+    if "next_day_incremental" in runs_wanted:
+        generator.next_day(settings.sandbox_dir(), settings.inbox_dir())
     stage("next_day_incremental", "incremental refresh after the next day")
     stage("full_rebuild", "full rebuild of the same data (--full)", full=True)
     report("the floor: benchmarks/floor.sql on the same warehouse")
@@ -261,7 +274,7 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
         load = run_load(folder, LOAD_USERS, LOAD_SECONDS)
     return BenchResult(
         tier=tier,
-        simulate_seconds=round(simulate_seconds, 2),
+        simulate_seconds=round(simulate_seconds, 2),  # negative when reused: see record()
         runs=runs,
         rows_per_second=_rows_per_second(runs["first_refresh"]),
         peak_rss_mb=self_peak,
@@ -280,12 +293,17 @@ def save(result: BenchResult, folder: Path) -> Path:
 
 
 def record(result: BenchResult, simulated: bool) -> dict:
-    """The figures issue 14 asks for, from one bench (``benchmarks/results/<tier>.json``)."""
+    """The figures issue 14 asks for, from one bench (``benchmarks/results/<tier>.json``); a run left out
+    (``--runs``) gives None for its figures. Without a ``--full`` rebuild, the first refresh's dbt build (every
+    model from nothing) stands for the full build."""
     from cli import bench_results
 
     runs = result.runs
-    first, nxt, full, same = (runs[k] for k in ("first_refresh", "next_day_incremental", "full_rebuild",
-                                                 "no_change_refresh"))
+    first = runs["first_refresh"]
+    nxt, full, same = (runs.get(k) for k in ("next_day_incremental", "full_rebuild", "no_change_refresh"))
+
+    def seconds(run: RunFigures | None) -> float | None:
+        return round(run.seconds, 2) if run else None
     step_peaks: dict[str, float] = {}
     for run in runs.values():
         for step, peak in run.step_peak_rss_mb.items():
@@ -297,13 +315,16 @@ def record(result: BenchResult, simulated: bool) -> dict:
     return {
         "tier": result.tier, "date": bench_results.now(), "commit": bench_results.commit(),
         "machine": bench_results.machine(),
-        "simulate_s": result.simulate_seconds if simulated else None,
-        "first_refresh_s": round(first.seconds, 2),
-        "incremental_refresh_s": round(nxt.seconds, 2),
-        "no_change_refresh_s": round(same.seconds, 2),
-        "full_rebuild_s": round(full.seconds, 2),
-        "dbt_full_s": full.step_seconds.get("northstar_dbt"),
-        "dbt_incremental_s": nxt.step_seconds.get("northstar_dbt"),
+        "memory_limit": settings.load_settings().memory_limit,  # DuckDB's, for dbt, the audit, publish and floor
+        "simulate_s": abs(result.simulate_seconds) if simulated else None,
+        "simulate_reused": result.simulate_seconds < 0,  # measured by the simulate that made the reused company
+        "first_refresh_s": seconds(first),
+        "incremental_refresh_s": seconds(nxt),
+        "no_change_refresh_s": seconds(same),
+        "full_rebuild_s": seconds(full),
+        "dbt_full_s": (full or first).step_seconds.get("northstar_dbt"),
+        "dbt_full_from": "full_rebuild" if full else "first_refresh",
+        "dbt_incremental_s": nxt.step_seconds.get("northstar_dbt") if nxt else None,
         "floor_s": result.floor.seconds if result.floor else None,
         "floor_values": result.floor.values if result.floor else None,
         "audit_s": first.step_seconds.get("audit"),

@@ -213,7 +213,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder) if args.folder else settings.northstar_home() / "bench" / args.tier
     result = run_bench(args.tier, args.seed, folder.resolve(), lambda msg: console.print(f"[dim]…[/dim] {msg}"),
-                       reuse=args.reuse, with_pages=not args.no_pages, with_load=not args.no_load)
+                       reuse=args.reuse, with_pages=not args.no_pages, with_load=not args.no_load,
+                       runs_wanted=tuple(r.strip() for r in args.runs.split(",") if r.strip()))
     table = Table("run", "wall time (s)", "rows landed", "API calls", "extract (s)", "dbt (s)", "audit (s)",
                   "publish (s)", title=f"Bench: {args.tier} tier")
     for name, run in result.runs.items():
@@ -223,12 +224,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
                       f"{run.step_seconds.get('serving__northstar', 0):.1f}")
     console.print(table)
     rates = ", ".join(f"{source} {rate:,.0f} rows/s" for source, rate in result.rows_per_second.items())
-    console.print(f"simulate {result.simulate_seconds:.1f}s · extract {rates}")
+    console.print(f"simulate {abs(result.simulate_seconds):.1f}s · extract {rates}")
     console.print(f"peak memory: pipeline {result.peak_rss_mb:,.0f} MB, sandbox API servers "
                   f"{result.peak_sandbox_rss_mb:,.0f} MB, largest child {result.peak_child_rss_mb:,.0f} MB "
                   "(dbt or the servers; a forked child counts the pipeline's size at the fork)")
     console.print(f"figures saved to {save(result, folder)}")
-    figures = record(result, simulated=result.simulate_seconds > 0)
+    figures = record(result, simulated=result.simulate_seconds != 0)
     console.print(f"dbt full build {figures['dbt_full_s']:.1f}s / floor {figures['floor_s']:.2f}s "
                   f"({figures['floor_values']:,} values, equal to fct_kpi_values) · peak memory by step (MB): "
                   + ", ".join(f"{step} {mb:,.0f}" for step, mb in sorted(figures["step_peak_rss_mb"].items(),
@@ -407,6 +408,8 @@ def _instance():
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from cli.bench import RUNS
+
     parser = argparse.ArgumentParser(prog="northstar", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="show connector and Dagster logs")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -432,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--folder", help="where to simulate (default $NORTHSTAR_HOME/bench/<tier>; wiped first)")
     bench.add_argument("--reuse", action="store_true",
                        help="reuse the company already simulated in the folder (not advanced by --next-day)")
+    bench.add_argument("--runs", default=",".join(RUNS),
+                       help=f"the refreshes to time, a comma list of {', '.join(RUNS)} (default all; a long tier "
+                            "can leave out the full rebuild, and the first refresh's dbt build stands for it)")
     bench.add_argument("--no-pages", action="store_true", help="leave out the dashboard page timings")
     bench.add_argument("--no-load", action="store_true",
                        help="leave out the 20-user load test (it needs Chromium: scripts/system-packages --browser)")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,14 +28,15 @@ COMPANY_TZ = ZoneInfo("Asia/Shanghai")
 DEAL_STAGES = ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "contractsent"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Version:
-    """One version of one record: visible in its source from ``ts`` (UTC ms) on."""
+    """One version of one record: visible in its source from ``ts`` (UTC ms) on. ``payload`` is the record, or
+    its JSON already serialised (a snapshot of a record that keeps changing is serialised once, not copied)."""
 
     object: str
     id: str
     ts: int
-    payload: dict
+    payload: dict | bytes
 
 
 def local_ts(day: date, minutes_after_midnight: int) -> int:
@@ -64,8 +66,18 @@ def _utc_day(day: int) -> str:
 
 def jira_time(ts: int) -> str:
     """Jira style: ``2026-01-09T10:00:00.000+0800`` in the company's zone."""
-    local = datetime.fromtimestamp(ts / 1000, COMPANY_TZ)
-    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts % 1000:03d}" + local.strftime("%z")
+    offset_ms, offset_text = _zone_offset(ts // 900_000)
+    seconds = (ts + offset_ms) // 1000
+    day, second = divmod(seconds, 86_400)
+    return (f"{_utc_day(day)}T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}."
+            f"{ts % 1000:03d}{offset_text}")
+
+
+@functools.cache
+def _zone_offset(quarter_hour: int) -> tuple[int, str]:
+    """The company zone's UTC offset (ms, and as ``+0800``) in a quarter hour (zones change offset on one)."""
+    minutes = int(datetime.fromtimestamp(quarter_hour * 900, COMPANY_TZ).utcoffset().total_seconds()) // 60
+    return minutes * 60_000, f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
 
 
 def _rng(company: Company, *key: object) -> random.Random:
@@ -126,13 +138,14 @@ def hubspot_versions(company: Company) -> Iterator[Version]:
     owners: list[tuple[str, Person | None, dict]] = []
     for i, person in enumerate(reps):
         owners.append((str(100 + i), person, {}))
+    first_contractor = max(900, 100 + len(reps))  # after the staff's ids: a medium company has 1,499 reps
     for j, ext in enumerate(contractors(company, "hubspot")):
-        owners.append((str(900 + j), None, ext))
+        owners.append((str(first_contractor + j), None, ext))
     for owner_id, person, ext in owners:
         yield from _hubspot_owner(company, owner_id, person, ext)
+    colleagues = _Colleagues(owners)
     deal_seq = 0
     for owner_id, person, _ext in owners:
-        peers = [(o, p) for o, p, _ in owners if p is not None and o != owner_id]
         perf = performance(company, person) if person is not None else TYPICAL
         pace = _rng(company, "hubspot-pace", owner_id)
         opened, closing, winning, calls = Cadence(pace), Cadence(pace), Cadence(pace), Cadence(pace)
@@ -147,7 +160,7 @@ def hubspot_versions(company: Company) -> Iterator[Version]:
                 if closing.events(perf_model.CLOSE_SHARE, rng, jitter=0.2):
                     outcome = "closedwon" if winning.events(perf.win_share(), rng, jitter=0.2) else "closedlost"
                 deal_id = f"{7_000_000 + int(owner_id) * 10_000 + deal_seq}"
-                yield from _deal(company, deal_id, owner_id, peers, day, outcome)
+                yield from _deal(company, deal_id, owner_id, colleagues, day, outcome)
             for n in range(calls.events(perf_model.CALLS_PER_DAY * perf.volume(), rng, jitter=0.9)):
                 yield from _engagement(company, "calls", owner_id, day, n)
             if rng.random() < perf_model.MEETING_RATE * perf.volume():
@@ -185,7 +198,40 @@ def _deal_name(company: Company, deal_id: str) -> str:
     return f"{rng.choice(CUSTOMERS)} – {rng.choice(DEAL_KINDS)}"
 
 
-def _deal(company: Company, deal_id: str, owner_id: str, peers: list[tuple[str, Person]], day: date,
+class _Colleagues:
+    """The staff owners a deal can be reassigned to on a day: present that day, its owner excepted, in owner order.
+    Who is present is listed once per day (a scan of the sales force per reassignment made simulate quadratic)."""
+
+    def __init__(self, owners: list[tuple[str, Person | None, dict]]) -> None:
+        self.staff = [(o, p) for o, p, _ in owners if p is not None]
+        self.index = {o: i for i, (o, _) in enumerate(self.staff)}
+        self.present: dict[date, list[int]] = {}
+
+    def of(self, owner_id: str, day: date) -> _Except:
+        present = self.present.get(day)
+        if present is None:
+            present = self.present[day] = [i for i, (_, p) in enumerate(self.staff) if p.active_on(day)]
+        return _Except(self, present, self.index.get(owner_id))
+
+
+class _Except(Sequence[str]):
+    """A day's present owners without one of them, as a sequence (what ``Random.choice`` needs), not a copy."""
+
+    def __init__(self, colleagues: _Colleagues, present: list[int], owner: int | None) -> None:
+        self.colleagues, self.present = colleagues, present
+        at = bisect_left(present, owner) if owner is not None else len(present)
+        self.skip = at if at < len(present) and present[at] == owner else None
+
+    def __len__(self) -> int:
+        return len(self.present) - (self.skip is not None)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        if self.skip is not None and i >= self.skip:
+            i += 1
+        return self.colleagues.staff[self.present[i]][0]
+
+
+def _deal(company: Company, deal_id: str, owner_id: str, colleagues: _Colleagues, day: date,
           outcome: str | None) -> Iterator[Version]:
     """One deal's life; ``outcome`` (closedwon / closedlost / None: stays open) comes from the owner's cadence."""
     rng = _rng(company, "deal", deal_id)
@@ -211,11 +257,9 @@ def _deal(company: Company, deal_id: str, owner_id: str, peers: list[tuple[str, 
     for stage in DEAL_STAGES[1 : rng.randint(1, 4)]:
         ts += rng.randint(2, 12) * 86_400_000 + rng.randint(0, 3_600_000)
         props["dealstage"] = stage
-        # reassigned to a colleague who works here that day (who is present is only asked when it happens:
-        # a scan of every peer per stage made simulate quadratic in the sales force)
+        # reassigned to a colleague who works here that day (who is present is only asked when it happens)
         if rng.random() < 0.04:
-            on_day = datetime.fromtimestamp(ts / 1000, COMPANY_TZ).date()
-            present = [o for o, p in peers if p.active_on(on_day)]
+            present = colleagues.of(owner_id, datetime.fromtimestamp(ts / 1000, COMPANY_TZ).date())
             if present:
                 props["hubspot_owner_id"] = rng.choice(present)
         yield version(ts)
@@ -363,11 +407,11 @@ def _issue(company: Company, project: dict, seq: int, account: tuple, members: l
 
     def snapshot(ts: int) -> Version:
         fields["updated"] = jira_time(ts)
-        return Version("issues", issue_id, ts, {
-            "id": issue_id, "key": key, "fields": orjson.loads(orjson.dumps(fields)),
+        return Version("issues", issue_id, ts, orjson.dumps({
+            "id": issue_id, "key": key, "fields": fields,
             "changelog": {"startAt": 0, "maxResults": len(histories), "total": len(histories),
-                          "histories": list(histories)},
-        })
+                          "histories": histories},
+        }))
 
     def transition(ts: int, field: str, old: str, new: str, old_id: str = "", new_id: str = "") -> Version:
         histories.append({
@@ -492,8 +536,8 @@ def _ticket(company: Company, ticket_id: int, agent_id: str, n_customers: int, d
         ts -= ts % 1000  # Zendesk times have whole seconds
         ticket["updated_at"] = iso_z_seconds(ts)
         metric["updated_at"] = iso_z_seconds(ts)
-        yield Version("tickets", str(ticket_id), ts, orjson.loads(orjson.dumps(ticket)))
-        yield Version("ticket_metrics", str(metric["id"]), ts, orjson.loads(orjson.dumps(metric)))
+        yield Version("tickets", str(ticket_id), ts, orjson.dumps(ticket))
+        yield Version("ticket_metrics", str(metric["id"]), ts, orjson.dumps(metric))
 
     yield from snap(created)
     ts = created + first_reply * 60_000

@@ -68,7 +68,8 @@ def _add_versions(sandbox: Path, system: str, obj: str, clock: int, records: lis
     extra = pl.DataFrame({"id": [i for i, _ in records], "ts": [clock] * len(records),
                           "payload": [json.dumps(p, separators=(",", ":")) for _, p in records]},
                          schema={"id": pl.Utf8, "ts": pl.Int64, "payload": pl.Utf8})
-    pl.concat([pl.read_parquet(path), extra]).sort(["ts", "id"]).write_parquet(path)
+    # stable: a version added at a time the record already has sorts after it, so it is the one shown
+    pl.concat([pl.read_parquet(path), extra]).sort(["ts", "id"], maintain_order=True).write_parquet(path)
 
 
 def _touch_hubspot(record: dict, clock: int) -> dict:

@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -44,6 +45,7 @@ class SandboxState:
     clock: str  # the simulated "today": sources show what happened up to its end
     dropped: list[str] = field(default_factory=list)
     frozen: dict[str, int] = field(default_factory=dict)  # system -> clock (ms) it stopped exporting at
+    simulate_seconds: float | None = None  # how long simulate took (a bench reusing this company reports it)
 
     @property
     def clock_date(self) -> date:
@@ -80,12 +82,14 @@ def simulate(sandbox: Path, inbox: Path, tier: str = "small", seed: int = 42,
     """Generate the company and its sources; return record versions per source object."""
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}: choose one of {', '.join(TIERS)}")
+    started = time.perf_counter()
     sandbox.mkdir(parents=True, exist_ok=True)
     company = build_company(TIERS[tier], seed, history_end)
     state = SandboxState(tier, seed, history_end.isoformat(), history_end.isoformat())
     counts = write_source_stores(company, sandbox, meanwhile=lambda: drop_files(company, state, inbox, since=None))
-    save_state(sandbox, state)
     write_demo_people(company, sandbox, history_end)
+    state.simulate_seconds = round(time.perf_counter() - started, 2)
+    save_state(sandbox, state)
     return counts
 
 
@@ -172,7 +176,8 @@ def write_system(company: Company, system: str, sandbox: Path) -> dict[str, int]
         cols = buffers[v.object]
         cols["id"].append(v.id)
         cols["ts"].append(v.ts)
-        cols["payload"].append(orjson.dumps(v.payload).decode())
+        payload = v.payload
+        cols["payload"].append((payload if isinstance(payload, bytes) else orjson.dumps(payload)).decode())
         if len(cols["id"]) >= CHUNK_VERSIONS:
             flush(v.object)
     for obj in list(buffers):

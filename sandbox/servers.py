@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
 import orjson
-import polars as pl
 
 from sandbox.generator import load_state
+from sandbox.views import View
 
 SANDBOX_TOKENS = {
     "hubspot_token": "sandbox-hubspot-token",
@@ -74,40 +74,12 @@ class Faults:
         return cls(**dict.fromkeys(chosen, True))
 
 
-class View:
-    """One object's records as visible at the clock: latest version per id, ordered by (ts, id)."""
-
-    def __init__(self, path: Path, clock_ms: int) -> None:
-        frame = (
-            pl.read_parquet(path)
-            .filter(pl.col("ts") <= clock_ms)
-            .sort(["ts", "id"])
-            .group_by("id", maintain_order=True)
-            .last()
-            .sort(["ts", "id"])
-        )
-        self.ids: list[str] = frame["id"].to_list()
-        self.ts: list[int] = frame["ts"].to_list()
-        self.payloads: list[str] = frame["payload"].to_list()
-        # HubSpot lists active and archived records separately: index both once, not per request
-        archived = ['"archived":true' in p for p in self.payloads]
-        self.active: list[int] = [i for i, a in enumerate(archived) if not a]
-        self.archived: list[int] = [i for i, a in enumerate(archived) if a]
-
-    def records(self, start: int, stop: int) -> list[dict]:
-        return [orjson.loads(p) for p in self.payloads[start:stop]]
-
-    def first_at_or_after(self, ts: int) -> int:
-        return bisect_left(self.ts, ts)
-
-
 @dataclass
 class SandboxData:
     clock_ms: int
     clocks: dict[str, int] = field(default_factory=dict)  # per system: a frozen (stale) source lags behind
     views: dict[str, View] = field(default_factory=dict)
     projects: list[dict] = field(default_factory=list)
-    metric_set_of_ticket: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, sandbox: Path) -> SandboxData:
@@ -116,10 +88,9 @@ class SandboxData:
         for path in sorted(sandbox.glob("*/*.parquet")):
             system = path.parent.name
             data.clocks[system] = min(data.clock_ms, state.frozen.get(system, data.clock_ms))
-            data.views[f"{system}.{path.stem}"] = View(path, data.clocks[system])
+            key = "ticket_id" if path.stem == "ticket_metrics" else None  # a ticket's metric set, by ticket
+            data.views[f"{system}.{path.stem}"] = View.at(path, data.clocks[system], key_field=key)
         data.projects = json.loads((sandbox / "jira" / "projects.json").read_text())
-        metrics = data.views["zendesk.ticket_metrics"]
-        data.metric_set_of_ticket = {json.loads(p)["ticket_id"]: p for p in metrics.payloads}
         return data
 
 
@@ -265,7 +236,7 @@ class HubSpotHandler(FaultyHandler):
         page = matching[offset : offset + limit]
         results = []
         for n, i in enumerate(page):
-            record = orjson.loads(view.payloads[i])
+            record = orjson.loads(view.payload(i))
             record = self._shape(record, props) if not owners else self.drift(record, None, "userId")
             results.append(self.maybe_break(record, n, "id") if offset == 0 else record)
         body: dict = {"results": results}
@@ -300,7 +271,7 @@ class HubSpotHandler(FaultyHandler):
         total = len(view.active) - first
         offset, next_after = self._maybe_repeat(offset, limit)
         page = view.active[first + offset : first + offset + limit]
-        results = [self._shape(orjson.loads(view.payloads[i]), props or None) for i in page]
+        results = [self._shape(orjson.loads(view.payload(i)), props or None) for i in page]
         out: dict = {"total": total, "results": results}
         if next_after < total:
             out["paging"] = {"next": {"after": str(next_after)}}
@@ -352,7 +323,7 @@ class JiraHandler(FaultyHandler):
         if project is None:
             raise ValueError(f"no project {key}")
         view = self.data.views["jira.versions"]
-        rows = [r for r in view.records(0, len(view.payloads)) if str(r["projectId"]) == project["id"]]
+        rows = [r for r in view.records(0, len(view)) if str(r["projectId"]) == project["id"]]
         rows.sort(key=lambda r: r["id"])
         start, size = int(query.get("startAt", 0)), min(int(query.get("maxResults", 50)), 50)
         page = [self.drift(r, None, "overdue") for r in rows[start : start + size]]
@@ -379,11 +350,11 @@ class JiraHandler(FaultyHandler):
             record = self.drift(record, "fields", "priority")
             issues.append(self.maybe_break(record, n, "id") if token is None else record)
         nxt = offset + size
-        out: dict = {"issues": issues, "isLast": nxt >= len(view.payloads)}
+        out: dict = {"issues": issues, "isLast": nxt >= len(view)}
         if dup_now:  # serve this page again on the next request: a repeated page
             out["nextPageToken"] = _b64({"o": offset, "d": True})
             out["isLast"] = False
-        elif nxt < len(view.payloads):
+        elif nxt < len(view):
             out["nextPageToken"] = _b64({"o": nxt, "d": state["d"]})
         return out
 
@@ -415,7 +386,7 @@ class ZendeskHandler(FaultyHandler):
             cur = _unb64(query["cursor"])
             ts, last_id, dup = cur["t"], cur["i"], cur.get("d", False)
             start = view.first_at_or_after(ts)
-            while start < len(view.ts) and view.ts[start] == ts and int(view.ids[start]) <= int(last_id):
+            while start < len(view.ts) and view.ts[start] == ts and int(view.id(start)) <= int(last_id):
                 start += 1
             first_page = False
         elif "start_time" in query:
@@ -432,11 +403,11 @@ class ZendeskHandler(FaultyHandler):
             records = [self.maybe_break(r, n, "id") for n, r in enumerate(records)]
         out: dict = {obj: records, "count": len(records)}
         if obj == "tickets" and "metric_sets" in (query.get("include") or ""):
-            metrics = self.data.metric_set_of_ticket
-            wanted = sorted({r["id"] for r in records if r.get("id") is not None} & metrics.keys())
-            out["metric_sets"] = [orjson.loads(metrics[t]) for t in wanted]
+            metrics = self.data.views["zendesk.ticket_metrics"]
+            found = (metrics.by_key(t) for t in sorted({r["id"] for r in records if r.get("id") is not None}))
+            out["metric_sets"] = [orjson.loads(m) for m in found if m is not None]
         if stop > start:
-            cursor = {"t": view.ts[stop - 1], "i": view.ids[stop - 1]}
+            cursor = {"t": view.ts[stop - 1], "i": view.id(stop - 1)}
         elif query.get("cursor"):
             cursor = _unb64(query["cursor"])
         else:
@@ -459,9 +430,9 @@ class ZendeskHandler(FaultyHandler):
         start = view.first_at_or_after(int(query.get("start_time", 0)) * 1000)
         if query.get("page[after]"):
             start = _unb64(query["page[after]"])["o"]
-        stop = min(start + size, len(view.payloads))
+        stop = min(start + size, len(view))
         records = [self.drift(r, None, "comment") for r in view.records(start, stop)]
-        has_more = stop < len(view.payloads)
+        has_more = stop < len(view)
         after = _b64({"o": stop}) if has_more else None
         return {"satisfaction_ratings": records, "meta": {"has_more": has_more, "after_cursor": after,
                                                           "before_cursor": None},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cli.bench import BenchResult, FloorFigures, RunFigures, record
 from cli.bench_results import add_to_benchmarks_md
 
@@ -35,3 +37,25 @@ def test_the_record_holds_the_issue_fields_and_the_table_lists_benches_newest_fi
     target = next(i for i, line in enumerate(lines) if line.startswith("| target |"))
     assert "50 %" in lines[target + 1] and "10 %" in lines[target + 2]  # newest first: 20/40, then 4/40
     assert "20×" in lines[target + 1]  # dbt full 40 s / floor 2 s
+
+
+def test_a_bench_without_some_runs_records_none_for_them_and_the_first_build_as_the_full_one(tmp_path):
+    result = _result(dbt_full=40.0, dbt_next=4.0)
+    del result.runs["full_rebuild"], result.runs["no_change_refresh"]
+    result.simulate_seconds = -300.0  # the company was reused: its simulate took 300 s
+    rec = record(result, simulated=True)
+    assert rec["full_rebuild_s"] is None and rec["no_change_refresh_s"] is None
+    assert rec["dbt_full_s"] == 40.0 and rec["dbt_full_from"] == "first_refresh"
+    assert rec["simulate_s"] == 300.0 and rec["simulate_reused"] is True
+    assert rec["memory_limit"] == "1GB"  # the setting the figures were measured under (northstar.toml)
+    md = tmp_path / "BENCHMARKS.md"
+    add_to_benchmarks_md(rec, md)
+    row = md.read_text().splitlines()[-1]
+    assert "| 10 % |" in row and "| — |" in row  # next-day share shown, the no-change refresh not measured
+
+
+def test_bench_runs_must_include_the_first_refresh(tmp_path):
+    from cli.bench import run_bench
+
+    with pytest.raises(ValueError, match="first_refresh always"):
+        run_bench("small", 42, tmp_path / "b", print, reuse=True, runs_wanted=("next_day_incremental",))

@@ -91,3 +91,40 @@ def test_simulate_writes_every_source_and_inbox_file(small_company):
     names = sorted(p.name for p in (small_company / "inbox").iterdir())
     assert names == ["goals_2026_r1.xlsx", "goals_2026_r2.xlsx", "hr_2026-11-30.xlsx", "manual_2026-11-30.xlsx",
                      "one_on_ones_2026-11-30.csv", "reviews_2026-11-30.csv"]
+
+
+def test_jira_times_are_the_zones_wall_clock_including_its_past_summer_times():
+    from datetime import datetime
+
+    def by_datetime(ts: int) -> str:
+        local = datetime.fromtimestamp(ts / 1000, activity.COMPANY_TZ)
+        return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts % 1000:03d}" + local.strftime("%z")
+
+    # 1986-1991 had summer time in Shanghai (+0900): the fast path must follow the zone's rules, not a constant
+    instants = [517_000_000_000 + i * 7_777_777 for i in range(20_000)] + [1_790_000_000_123 + i * 999_999_937
+                                                                            for i in range(500)]
+    assert {activity.jira_time(ts)[-5:] for ts in instants} >= {"+0800", "+0900"}
+    assert [activity.jira_time(ts) for ts in instants] == [by_datetime(ts) for ts in instants]
+
+
+def test_hubspot_owner_ids_are_unique_when_the_sales_force_passes_800():
+    company = build_company(TIERS["medium"], 42, date(2026, 11, 30))
+    owners: dict[str, set[str]] = defaultdict(set)
+    for v in activity.hubspot_versions(company):
+        if v.object != "owners":
+            break
+        owners[v.id].add(v.payload["email"])
+    assert len(owners) > 1_500  # 1,499 reps and 50 contractors
+    assert all(len(emails) == 1 for emails in owners.values())  # one person per id
+
+
+def test_a_deal_is_reassigned_among_the_colleagues_present_that_day():
+    company = build_company(TIERS["small"], 42, date(2026, 11, 30))
+    reps = [p for p in company.by_role("sales") if p.level <= 1]
+    owners = [(str(100 + i), p, {}) for i, p in enumerate(reps)] + [("900", None, {})]
+    colleagues = activity._Colleagues(owners)
+    for day in (date(2025, 1, 6), date(2025, 12, 1), date(2026, 11, 27)):
+        for owner_id in ("100", "120", "158", "900"):
+            expected = [o for o, p, _ in owners if p is not None and o != owner_id and p.active_on(day)]
+            chosen = colleagues.of(owner_id, day)
+            assert len(chosen) == len(expected) and list(chosen) == expected
