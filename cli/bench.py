@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from config import settings
@@ -203,7 +203,10 @@ RUNS = ("first_refresh", "next_day_incremental", "full_rebuild", "no_change_refr
 
 def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
               reuse: bool = False, with_pages: bool = True, with_load: bool = True,
-              runs_wanted: tuple[str, ...] = RUNS) -> BenchResult:
+              runs_wanted: tuple[str, ...] = RUNS,
+              on_progress: Callable[[BenchResult], None] | None = None) -> BenchResult:
+    """Simulate (or reuse) a company and time the runs; ``on_progress`` gets the figures so far after each stage
+    (a long tier's bench may be stopped before its end)."""
     from sandbox import generator
 
     unknown = set(runs_wanted) - set(RUNS)
@@ -230,6 +233,22 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
     runs: dict[str, RunFigures] = {}
     progress_file = folder / "bench-progress.json"
 
+    def so_far(floor: FloorFigures | None = None) -> BenchResult:
+        # the high-water marks of the pipeline's runs; taken before the dashboards' stages, since the pages render
+        # in this process and the load test's Chromium is a child of it
+        self_peak, child_peak = (round(resource.getrusage(who).ru_maxrss / 1024, 1)
+                                 for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+        return BenchResult(
+            tier=tier,
+            simulate_seconds=round(simulate_seconds, 2),  # negative when reused: see record()
+            runs=dict(runs),
+            rows_per_second=_rows_per_second(runs["first_refresh"]),
+            peak_rss_mb=self_peak,
+            peak_child_rss_mb=child_peak,
+            peak_sandbox_rss_mb=max(run.sandbox_peak_rss_mb for run in runs.values()),
+            floor=floor,
+        )
+
     def stage(name: str, message: str, full: bool = False) -> None:
         if name not in runs_wanted:
             report(f"{name} left out (--runs)")
@@ -239,6 +258,8 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
         # long tiers take a while: what is measured so far is kept as it comes
         progress_file.write_text(json.dumps({"simulate_seconds": simulate_seconds,
                                              "runs": {k: asdict(v) for k, v in runs.items()}}, indent=2))
+        if on_progress:
+            on_progress(so_far())
 
     # the figures the warehouse is judged on come first (long tiers may be stopped before the end)
     stage("first_refresh", "first refresh (everything is new)")
@@ -251,16 +272,17 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
     if floor.mismatches:
         raise RuntimeError(f"the floor and fct_kpi_values disagree (values per KPI): {floor.mismatches}")
     stage("no_change_refresh", "refresh with no new source data")
-    # the high-water marks of the pipeline's runs, before the dashboards' stages: the pages render in this process,
-    # and the load test's Chromium is a child of it
-    self_peak, child_peak = (round(resource.getrusage(who).ru_maxrss / 1024, 1)
-                             for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    pipeline = so_far(floor)
+    if on_progress:
+        on_progress(pipeline)
     pages = None
     if with_pages:
         from dashboards.bench import bench_pages
 
         report("every dashboard page for every role, after the publish (server side)")
         pages = bench_pages(folder)
+        if on_progress:
+            on_progress(replace(pipeline, pages=pages))
     load = None
     if with_load:
         from benchmarks.load import CHROMIUM, THINK_SECONDS, run_load
@@ -272,18 +294,7 @@ def run_bench(tier: str, seed: int, folder: Path, report: Callable[[str], None],
         report(f"{LOAD_USERS} signed-in users clicking through pages for {LOAD_SECONDS:.0f} s (Chromium), "
                f"reading each page {THINK_SECONDS:.0f} s on average")
         load = run_load(folder, LOAD_USERS, LOAD_SECONDS)
-    return BenchResult(
-        tier=tier,
-        simulate_seconds=round(simulate_seconds, 2),  # negative when reused: see record()
-        runs=runs,
-        rows_per_second=_rows_per_second(runs["first_refresh"]),
-        peak_rss_mb=self_peak,
-        peak_child_rss_mb=child_peak,
-        peak_sandbox_rss_mb=max(run.sandbox_peak_rss_mb for run in runs.values()),
-        floor=floor,
-        pages=pages,
-        load=load,
-    )
+    return replace(pipeline, pages=pages, load=load)
 
 
 def save(result: BenchResult, folder: Path) -> Path:

@@ -107,11 +107,14 @@ def _header() -> str:
             "did not measure.\n")
 
 
-def save(record: dict) -> Path:
+def save(record: dict, table: bool = True) -> Path:
+    """Write the tier's results; ``table``: also add the row to BENCHMARKS.md (a finished bench: a bench's figures
+    so far, kept after each stage, only replace the JSON, which says ``"complete": false``)."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{record['tier']}.json"
     path.write_text(json.dumps(record, indent=2) + "\n")
-    add_to_benchmarks_md(record)
+    if table:
+        add_to_benchmarks_md(record)
     return path
 
 

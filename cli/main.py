@@ -204,6 +204,14 @@ def print_audit(outcome) -> None:
                   f"{outcome.seconds:.1f}s — {verdict}")
 
 
+def _keep_bench_progress(so_far) -> None:
+    """A long tier's figures so far, in benchmarks/results/<tier>.json (``"complete": false``) after each stage."""
+    from cli import bench_results
+    from cli.bench import record
+
+    bench_results.save(record(so_far, simulated=so_far.simulate_seconds != 0) | {"complete": False}, table=False)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from cli import bench_results
     from cli.bench import record, run_bench, save
@@ -214,7 +222,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     folder = Path(args.folder) if args.folder else settings.northstar_home() / "bench" / args.tier
     result = run_bench(args.tier, args.seed, folder.resolve(), lambda msg: console.print(f"[dim]…[/dim] {msg}"),
                        reuse=args.reuse, with_pages=not args.no_pages, with_load=not args.no_load,
-                       runs_wanted=tuple(r.strip() for r in args.runs.split(",") if r.strip()))
+                       runs_wanted=tuple(r.strip() for r in args.runs.split(",") if r.strip()),
+                       on_progress=_keep_bench_progress)
     table = Table("run", "wall time (s)", "rows landed", "API calls", "extract (s)", "dbt (s)", "audit (s)",
                   "publish (s)", title=f"Bench: {args.tier} tier")
     for name, run in result.runs.items():
@@ -242,7 +251,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         console.print(f"{result.load['users']} users for {result.load['seconds']:.0f} s: {result.load['clicks']} "
                       f"clicks, p50 {result.load['p50_ms']} ms, p95 {result.load['p95_ms']} ms, "
                       f"{result.load['errors']} errors")
-    console.print(f"results: {bench_results.save(figures)} and BENCHMARKS.md")
+    console.print(f"results: {bench_results.save(figures | {'complete': True})} and BENCHMARKS.md")
     return 0
 
 

@@ -59,3 +59,33 @@ def test_bench_runs_must_include_the_first_refresh(tmp_path):
 
     with pytest.raises(ValueError, match="first_refresh always"):
         run_bench("small", 42, tmp_path / "b", print, reuse=True, runs_wanted=("next_day_incremental",))
+
+
+def test_a_bench_keeps_its_figures_after_each_stage_and_leaves_out_the_runs_not_asked_for(tmp_path, monkeypatch):
+    import json
+
+    from cli import bench
+    from sandbox import generator
+
+    folder = tmp_path / "large"
+    (folder / "sandbox").mkdir(parents=True)
+    (folder / "sandbox" / "state.json").write_text(json.dumps(
+        {"tier": "large", "seed": 42, "history_end": "2026-11-30", "clock": "2026-11-30", "simulate_seconds": 900.0}))
+    timed: list[bool] = []
+
+    def fake_run(full: bool = False) -> RunFigures:
+        timed.append(full)
+        return _result(40.0, 4.0).runs["first_refresh"]
+
+    monkeypatch.setattr(bench, "_run", fake_run)
+    monkeypatch.setattr(bench, "run_floor", lambda warehouse: FloorFigures(2.0, 10, {}))
+    monkeypatch.setattr(generator, "next_day", lambda *a: pytest.fail("the next day was not asked for"))
+    kept: list[BenchResult] = []
+    result = bench.run_bench("large", 42, folder, print, reuse=True, with_pages=False, with_load=False,
+                             runs_wanted=("first_refresh", "no_change_refresh"), on_progress=kept.append)
+    assert timed == [False, False]  # the first refresh and the no-change refresh; no --full rebuild
+    assert [list(k.runs) for k in kept] == [["first_refresh"], ["first_refresh", "no_change_refresh"],
+                                            ["first_refresh", "no_change_refresh"]]
+    assert kept[-1].floor is not None and kept[0].floor is None
+    rec = record(result, simulated=True)
+    assert rec["simulate_s"] == 900.0 and rec["simulate_reused"] and rec["incremental_refresh_s"] is None
