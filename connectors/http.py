@@ -23,6 +23,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http import HTTPStatus
 from urllib.parse import urlencode, urlsplit
 
@@ -94,8 +95,10 @@ class ApiClient:
     calls: int = 0
     retries: int = 0
     obj: str = ""  # the object being extracted, for messages
+    paced_seconds: float = 0.0  # waited because the vendor said its quota was spent (not retries)
     _deadline: float = float("inf")
     _tokens: Counter = field(default_factory=Counter)
+    _resume_at: float = 0.0  # monotonic time before which the quota is spent
 
     def __post_init__(self) -> None:
         self.pool = connection_pool(self.base_url, {"Authorization": self.auth_header,
@@ -126,6 +129,7 @@ class ApiClient:
         for attempt in range(self.policy.max_retries + 1):
             if attempt:
                 self.retries += 1
+            self._wait_for_quota()
             self.calls += 1
             try:
                 response = self._send(method, url, params, body)
@@ -143,6 +147,7 @@ class ApiClient:
                     f"connection failed ({type(exc).__name__})"
                 self._sleep(attempt, None, problem, endpoint)
                 continue
+            self._note_quota(response.headers)
             if response.status in RETRY_STATUSES:
                 problem = _status(response.status)
                 self._sleep(attempt, response.headers.get("Retry-After"), problem, endpoint)
@@ -183,6 +188,19 @@ class ApiClient:
                 raise exc.reason from exc
             raise
 
+    def _note_quota(self, headers: urllib3.HTTPHeaderDict) -> None:
+        """When the answer says the vendor's quota is spent, the next call waits for its window to reset."""
+        reset = quota_reset_seconds(headers)
+        if reset is not None:
+            self._resume_at = time.monotonic() + min(reset, self.policy.max_retry_after_seconds)
+
+    def _wait_for_quota(self) -> None:
+        delay = self._resume_at - time.monotonic()
+        if delay > 0:
+            self.paced_seconds += delay
+            time.sleep(delay)
+        self._resume_at = 0.0
+
     def _sleep(self, attempt: int, retry_after: str | None, problem: str, endpoint: str) -> None:
         delay = self.policy.backoff_seconds * (2**attempt)
         if retry_after is not None:
@@ -209,6 +227,32 @@ class ApiClient:
                 raise SourceError(f"{self.where}: the server repeated the page token {str(token)[:40]!r} "
                                   f"{self._tokens[token]} times: stopped rather than loop (pages read are kept)")
         return token
+
+
+# How each vendor says how many calls are left and when its window resets (every answer, not only a 429):
+# HubSpot  X-HubSpot-RateLimit-Remaining, X-HubSpot-RateLimit-Interval-Milliseconds (the window's length);
+# Zendesk  ratelimit-remaining, ratelimit-reset (seconds); Jira  X-RateLimit-Remaining, X-RateLimit-Reset (ISO 8601).
+REMAINING_HEADERS = ("X-HubSpot-RateLimit-Remaining", "ratelimit-remaining", "X-RateLimit-Remaining")
+
+
+def quota_reset_seconds(headers: urllib3.HTTPHeaderDict) -> float | None:
+    """Seconds until the vendor's rate-limit window resets, when the answer says no call is left in it; else
+    None. A reset the answer does not give waits one second."""
+    remaining = next((headers[h] for h in REMAINING_HEADERS if h in headers), None)
+    try:
+        if remaining is None or int(remaining) > 0:
+            return None
+    except ValueError:
+        return None
+    with contextlib.suppress(ValueError):
+        if "X-HubSpot-RateLimit-Interval-Milliseconds" in headers:  # the reset is unknown: a whole window
+            return int(headers["X-HubSpot-RateLimit-Interval-Milliseconds"]) / 1000
+        if "ratelimit-reset" in headers:
+            return max(0.0, float(headers["ratelimit-reset"]))
+        if "X-RateLimit-Reset" in headers:
+            when = datetime.fromisoformat(headers["X-RateLimit-Reset"].replace("Z", "+00:00"))
+            return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return 1.0
 
 
 def _parse_json(body: bytes) -> object:

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -55,6 +55,10 @@ class Faults:
     bad_record: bool = False  # one record per object that cannot be parsed
     retry_after_seconds: int = 1
     slow_seconds: float = 2.5
+    # with rate_limit on, each API also allows this many calls per window, and says so on every answer in its
+    # vendor's headers (the clients pace themselves by them); a call over it gets 429
+    calls_per_window: int = 50
+    window_seconds: float = 1.0
 
     @classmethod
     def all_on(cls, **overrides: object) -> Faults:
@@ -101,6 +105,7 @@ class FaultyHandler(BaseHTTPRequestHandler):
     faults: Faults
     counters: Counter
     lock: threading.Lock
+    window: list  # the rate-limit window: [start (monotonic), calls in it]
     system: str = ""
 
     def log_message(self, format: str, *args: object) -> None:
@@ -126,6 +131,9 @@ class FaultyHandler(BaseHTTPRequestHandler):
             self.counters[endpoint] += 1
             self.counters["_total"] += 1
             n = self.counters[endpoint]
+        quota = self._quota() if self.faults.rate_limit else {}
+        if quota.get("_over"):
+            return self._send(429, {"message": "rate limit"}, quota["headers"])
         if self._inject_status_fault(n):
             return
         try:
@@ -137,7 +145,27 @@ class FaultyHandler(BaseHTTPRequestHandler):
             time.sleep(self.faults.slow_seconds)
         if self.faults.truncated and n == 5:
             text = text[: len(text) // 2]
-        self._send(status, text)
+        self._send(status, text, quota.get("headers"))
+
+    def _quota(self) -> dict:
+        """Count this call in the API's fixed window; the vendor's rate-limit headers, and whether it is over."""
+        now = time.monotonic()
+        with self.lock:
+            window = self.window  # [start, calls]
+            if now - window[0] >= self.faults.window_seconds:
+                window[:] = [now, 0]
+            window[1] += 1
+            remaining = self.faults.calls_per_window - window[1]
+            reset = self.faults.window_seconds - (now - window[0])
+            if remaining < 0:
+                self.counters["_over_quota"] += 1
+        headers = self.quota_headers(max(remaining, 0), reset)
+        if remaining < 0:
+            headers["Retry-After"] = str(max(1, round(reset)))
+        return {"headers": headers, "_over": remaining < 0}
+
+    def quota_headers(self, remaining: int, reset_seconds: float) -> dict[str, str]:
+        raise NotImplementedError
 
     def _inject_status_fault(self, n: int) -> bool:
         if self.faults.rate_limit and n == 2:
@@ -203,6 +231,11 @@ def _unb64(token: str) -> dict:
 
 class HubSpotHandler(FaultyHandler):
     system = "hubspot"
+
+    def quota_headers(self, remaining: int, reset_seconds: float) -> dict[str, str]:
+        return {"X-HubSpot-RateLimit-Max": str(self.faults.calls_per_window),
+                "X-HubSpot-RateLimit-Remaining": str(remaining),
+                "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.faults.window_seconds * 1000))}
 
     def _authorised(self) -> bool:
         return self.headers.get("Authorization") == f"Bearer {SANDBOX_TOKENS['hubspot_token']}"
@@ -288,6 +321,11 @@ class JiraHandler(FaultyHandler):
     system = "jira"
     tz = ZoneInfo("Asia/Shanghai")  # the sandbox user's Jira time zone
 
+    def quota_headers(self, remaining: int, reset_seconds: float) -> dict[str, str]:
+        reset_at = datetime.now(UTC) + timedelta(seconds=reset_seconds)
+        return {"X-RateLimit-Limit": str(self.faults.calls_per_window), "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": reset_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+
     def _authorised(self) -> bool:
         expected = base64.b64encode(f"{SANDBOX_TOKENS['jira_email']}:{SANDBOX_TOKENS['jira_token']}".encode())
         return self.headers.get("Authorization") == f"Basic {expected.decode()}"
@@ -365,6 +403,11 @@ class JiraHandler(FaultyHandler):
 class ZendeskHandler(FaultyHandler):
     system = "zendesk"
     export_delay_ms = 60_000  # changes of the last minute are not exported yet
+
+    def quota_headers(self, remaining: int, reset_seconds: float) -> dict[str, str]:
+        return {"ratelimit-limit": str(self.faults.calls_per_window), "ratelimit-remaining": str(remaining),
+                "ratelimit-reset": str(max(1, round(reset_seconds))),
+                "x-rate-limit": str(self.faults.calls_per_window), "x-rate-limit-remaining": str(remaining)}
 
     def _authorised(self) -> bool:
         user = f"{SANDBOX_TOKENS['zendesk_email']}/token:{SANDBOX_TOKENS['zendesk_token']}"
@@ -473,6 +516,7 @@ def serve_sandbox(sandbox: Path, faults: Faults | None = None) -> Iterator[Runni
             counter: Counter = Counter()
             handler = type(f"{base.__name__}Bound", (base,), {
                 "data": data, "faults": faults, "counters": counter, "lock": threading.Lock(),
+                "window": [time.monotonic(), 0],
             })
             server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
             server.daemon_threads = True

@@ -195,3 +195,28 @@ def test_the_environment_names_the_proxy_and_ca_bundle_once_per_client(monkeypat
     assert proxied.connection_pool_kw["ca_certs"] == str(bundle)
     direct = http_module.connection_pool("https://jira.internal.corp.example", {})
     assert not isinstance(direct, urllib3.ProxyManager)
+
+
+@pytest.mark.parametrize("headers, wait", [
+    ({"X-HubSpot-RateLimit-Remaining": "0", "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}, 10.0),
+    ({"ratelimit-remaining": "0", "ratelimit-reset": "41"}, 41.0),  # Zendesk
+    ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2999-01-01T00:00Z"}, 120.0),  # Jira; capped
+    ({"X-RateLimit-Remaining": "0"}, 1.0),  # spent, reset not said
+])
+def test_a_spent_quota_makes_the_next_call_wait_for_its_window(server, sleeps, headers, wait):
+    Script.answers = [(200, headers, "{}"), (200, {}, "{}"), (200, {}, "{}")]
+    c = client(server)
+    c.get("/a")
+    assert sleeps == []  # the answer came; the wait is before the next call
+    c.get("/b")
+    assert len(sleeps) == 1 and sleeps[0] == pytest.approx(wait, abs=0.5)
+    c.get("/c")
+    assert len(sleeps) == 1 and c.paced_seconds == pytest.approx(wait, abs=0.5) and c.retries == 0
+
+
+def test_calls_left_in_the_window_do_not_wait(server, sleeps):
+    Script.answers = [(200, {"X-HubSpot-RateLimit-Remaining": "3",
+                             "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}, "{}"), (200, {}, "{}")]
+    c = client(server)
+    c.get("/a"), c.get("/b")
+    assert sleeps == [] and c.paced_seconds == 0

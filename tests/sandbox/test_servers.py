@@ -112,3 +112,31 @@ def test_the_servers_run_in_a_process_of_their_own_until_their_input_closes(smal
     assert process.returncode == 0
     with pytest.raises(requests.ConnectionError):
         requests.get(own_urls["hubspot"] + "/crm/v3/owners", headers=HUBSPOT, timeout=2)
+
+
+def test_with_rate_limit_on_each_api_enforces_a_window_and_says_so_in_its_vendors_headers(small_company):
+    faults = Faults(rate_limit=True, calls_per_window=5, window_seconds=30)
+    with serve_sandbox(small_company / "sandbox", faults) as running:
+        answers = [requests.get(running.urls["zendesk"] + "/api/v2/incremental/users/cursor.json?start_time=0",
+                                headers=ZENDESK) for _ in range(7)]
+        assert [a.status_code for a in answers] == [200, 429, 200, 200, 200, 429, 429]  # 2nd: the one-off 429
+        assert answers[4].headers["ratelimit-remaining"] == "0" and int(answers[4].headers["ratelimit-reset"]) > 1
+        assert answers[5].headers["Retry-After"] and running.counters["zendesk"]["_over_quota"] == 2
+        hubspot = requests.get(running.urls["hubspot"] + "/crm/v3/owners", headers=HUBSPOT)
+        assert hubspot.headers["X-HubSpot-RateLimit-Remaining"] == "4"  # each API has its own window
+        jira = requests.get(running.urls["jira"] + "/rest/api/3/users/search", headers=JIRA)
+        assert jira.headers["X-RateLimit-Remaining"] == "4" and jira.headers["X-RateLimit-Reset"].endswith("Z")
+
+
+def test_a_connector_paces_itself_to_the_window_instead_of_collecting_429s(small_company):
+    from connectors.http import ApiClient, HttpPolicy
+    from connectors.hubspot import HubSpotConnector
+
+    faults = Faults(rate_limit=True, calls_per_window=10, window_seconds=0.5, retry_after_seconds=0)
+    with serve_sandbox(small_company / "sandbox", faults) as running:
+        api = ApiClient("hubspot", running.urls["hubspot"], HUBSPOT["Authorization"], HttpPolicy(backoff_seconds=0))
+        api.start_object("deals")
+        pages = list(HubSpotConnector(api).read_deals(None))
+        over = running.counters["hubspot"]["_over_quota"]
+    assert len(pages) > 30 and sum(len(p.records["deals"]) for p in pages) > 3_000
+    assert over == 0 and api.paced_seconds > 0.5  # it waited for the window, and no call was turned away
