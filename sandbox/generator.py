@@ -182,14 +182,24 @@ def write_system(company: Company, system: str, sandbox: Path) -> dict[str, int]
             flush(v.object)
     for obj in list(buffers):
         flush(obj)
-    with duckdb.connect() as con:  # an out-of-core sort: the large tier's objects do not fit in memory whole
-        con.execute(f"set memory_limit = '1GB'; set temp_directory = '{parts}'; set preserve_insertion_order = false")
-        for obj in written:
-            con.execute(f"""copy (select id, ts, payload from read_parquet('{parts}/{obj}.*.parquet')
-                                  order by ts, id, seq)
-                            to '{folder / f"{obj}.parquet"}' (format parquet)""")
+    for obj in written:
+        sort_parts(parts, obj, folder / f"{obj}.parquet")
     shutil.rmtree(parts)
     return {f"{system}.{obj}": n for obj, n in written.items()}
+
+
+SORT_MEMORY = "3GB"  # per system's writer (three run at once); at 1GB the large tier's Jira sort ran out of memory
+
+
+def sort_parts(parts: Path, obj: str, store: Path) -> None:
+    """An object's part files, sorted by (ts, id, version) into its store, out of core: the large tier's objects do
+    not fit in memory whole. One thread: a sort of 1.5 KB rows (Jira issues) needs buffers per thread."""
+    with duckdb.connect() as con:
+        con.execute(f"set memory_limit = '{SORT_MEMORY}'; set threads = 1; set temp_directory = '{parts}'; "
+                    "set preserve_insertion_order = false")
+        con.execute(f"""copy (select id, ts, payload from read_parquet('{parts}/{obj}.*.parquet')
+                              order by ts, id, seq)
+                        to '{store}' (format parquet, row_group_size 32768)""")
 
 
 # --------------------------------------------------------------------------- inbox files
