@@ -140,3 +140,16 @@ def test_a_connector_paces_itself_to_the_window_instead_of_collecting_429s(small
         over = running.counters["hubspot"]["_over_quota"]
     assert len(pages) > 30 and sum(len(p.records["deals"]) for p in pages) > 3_000
     assert over == 0 and api.paced_seconds > 0.5  # it waited for the window, and no call was turned away
+
+
+def test_jira_project_versions_page_by_id_and_drift_changes_only_the_answer(small_company):
+    with serve_sandbox(small_company / "sandbox", Faults(schema_drift=True)) as running:
+        url = running.urls["jira"]
+        project = requests.get(url + "/rest/api/3/project/search", headers=JIRA).json()["values"][0]
+        pages = [requests.get(f"{url}/rest/api/3/project/{project['key']}/version",
+                              params={"startAt": start, "maxResults": 5}, headers=JIRA).json() for start in (0, 5, 0)]
+    ids = [v["id"] for v in pages[0]["values"] + pages[1]["values"]]
+    assert len(ids) == 10 and ids == sorted(ids) and pages[0]["total"] > 10
+    assert all(str(v["projectId"]) == project["id"] for v in pages[0]["values"])
+    assert pages[2] == pages[0]  # asked again: the same page, the drift applied once, not twice
+    assert all("overdue" not in v and v["x_northstar_added_field"] for v in pages[2]["values"])
