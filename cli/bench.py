@@ -151,7 +151,11 @@ def _run(full: bool = False) -> RunFigures:
         seconds = time.perf_counter() - started
         sandbox_peak = _peak_rss_mb(servers.pid)
     if not result.success:
-        raise RuntimeError(f"the bench refresh failed (run {result.run_id}); see `northstar refresh` for why")
+        from orchestration.refresh import run_log_path, step_failures
+
+        failed = "; ".join(f"{f.step}: {f.cause}" for f in step_failures(result)) or "no step failed"
+        raise RuntimeError(f"the bench refresh failed (run {result.run_id}): {failed} "
+                           f"(traces: {run_log_path(result.run_id)})")
     figures = RunFigures(seconds, rows_by_table=landed_rows(result), sandbox_peak_rss_mb=sandbox_peak,
                          peak_rss_mb=round(max((s[1] for s in sampler.samples), default=0.0), 1))
     figures.rows_landed = sum(figures.rows_by_table.values())

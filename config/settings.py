@@ -25,7 +25,7 @@ class HttpSettings:
     timeout_seconds: float = 10.0
     max_retries: int = 6
     backoff_seconds: float = 0.5
-    max_pages: int = 100_000
+    max_pages: int = 1_000_000
     deadline_seconds: float = 600.0  # total time one source object may spend waiting to retry
 
 

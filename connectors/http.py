@@ -48,7 +48,7 @@ class HttpPolicy:
     timeout_seconds: float = 10.0
     max_retries: int = 6
     backoff_seconds: float = 0.5
-    max_pages: int = 100_000
+    max_pages: int = 1_000_000  # a loop guard: the large tier's HubSpot calls are 10M+ records, 100 a page
     max_retry_after_seconds: float = 120.0
     deadline_seconds: float = 600.0  # total time one object may spend waiting to retry
 
