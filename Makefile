@@ -9,7 +9,7 @@ PYTHON ?= python3
 UV := .tools/bin/uv
 VENV := .venv
 
-.PHONY: setup demo test test-browser lint bench clean
+.PHONY: setup demo test test-scenarios test-browser lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -34,6 +34,11 @@ lint: setup
 
 test: setup lint
 	$(VENV)/bin/pytest
+
+# Whole-refresh scenarios (several refreshes each: multi-day equality, backfill, backup, month close, the fault
+# matrix): out of `make test` so it stays under 10 minutes; .ci/run runs them too.
+test-scenarios: setup
+	$(VENV)/bin/pytest -m scenario
 
 # Real-browser tests (Debian's Chromium; .ci/run installs it): the dashboards signed in, the Dagster UI.
 # One at a time: a Streamlit server and `dagster dev` side by side starve a 2-core machine.

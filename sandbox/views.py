@@ -98,6 +98,8 @@ def _ints(path: Path) -> memoryview:
 def _built(store: Path, clock_ms: int, key_field: str | None) -> Path:
     stat = store.stat()
     name = f"{store.parent.name}.{store.stem}@{clock_ms}.{stat.st_size}.{stat.st_mtime_ns}"
+    if key_field:  # a view without the key cannot answer lookups by it: a different view
+        name += f".by-{key_field}"
     root = store.parent.parent / ".views"
     folder = root / name
     if folder.exists():
@@ -122,7 +124,8 @@ def _latest_rows(store: Path, clock_ms: int, spill: Path) -> pa.Array:
     """Row numbers (in the store) of the latest version per id at the clock, ascending: the store is sorted by
     (ts, id, version), so these rows in store order are the view in (ts, id) order."""
     with duckdb.connect() as con:
-        con.execute(f"set memory_limit = '1GB'; set temp_directory = '{spill}'; set threads = 2")
+        spill_sql = str(spill).replace("'", "''")  # SET takes no parameters: a quote in the path stays text
+        con.execute(f"set memory_limit = '1GB'; set temp_directory = '{spill_sql}'; set threads = 2")
         table = con.execute(
             "select max(file_row_number) as row from read_parquet(?, file_row_number = true) "
             "where ts <= ? group by id order by row", [str(store), clock_ms]).to_arrow_table()

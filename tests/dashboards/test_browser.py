@@ -99,8 +99,12 @@ def _sign_in(page, url: str, username: str, password: str) -> None:
 
 
 def expect_visible(locator, timeout: float = 60_000) -> None:
+    """The one element the locator names becomes visible. While Streamlit reruns a page it keeps the last run's
+    elements on screen beside the new ones, so a heading can briefly be there twice: wait for one first (the
+    visibility check is strict and would fail at once on two)."""
     from playwright.sync_api import expect
 
+    expect(locator).to_have_count(1, timeout=timeout)
     expect(locator).to_be_visible(timeout=timeout)
 
 

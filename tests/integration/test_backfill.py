@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
+
+# whole refreshes of companies of their own: `make test-scenarios` (run by .ci/run), out of `make test`'s 10 min
+pytestmark = pytest.mark.scenario
 
 COMPANY_SALES = """select period_start::varchar, value from marts.fct_kpi_values
                    where kpi_key = 'sales_closed_won_amount' and subject_id = 'OU-0001' and period_type = ?

@@ -10,8 +10,12 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.helpers import northstar_env
+
+# whole refreshes of companies of their own: `make test-scenarios` (run by .ci/run), out of `make test`'s 10 min
+pytestmark = pytest.mark.scenario
 
 
 def _northstar(home: Path, *args: str) -> subprocess.CompletedProcess:

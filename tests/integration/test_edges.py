@@ -6,8 +6,12 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.helpers import refresh
+
+# whole refreshes of companies of their own: `make test-scenarios` (run by .ci/run), out of `make test`'s 10 min
+pytestmark = pytest.mark.scenario
 
 
 def test_a_company_with_only_the_hr_export_and_goal_workbook_builds_and_publishes(fresh_company: Path):

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
 from tests.helpers import refresh
+
+# whole refreshes of companies of their own: `make test-scenarios` (run by .ci/run), out of `make test`'s 10 min
+pytestmark = pytest.mark.scenario
 
 GOOD = ("manual_2026-12-01_good.csv", "one_on_ones_2026-12-01_good.csv")
 

@@ -7,9 +7,13 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pytest
 
 from tests.helpers import refresh
 from tests.integration.test_warehouse import mart_rows, warehouse
+
+# whole refreshes of companies of their own: `make test-scenarios` (run by .ci/run), out of `make test`'s 10 min
+pytestmark = pytest.mark.scenario
 
 
 def _team_move(home, clock) -> str:

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cli import main as cli
 from expectations.publish import read_status
 from tests.helpers import northstar_env
+
+# whole refreshes of companies of their own: `make test-scenarios` (run by .ci/run), out of `make test`'s 10 min
+pytestmark = pytest.mark.scenario
 
 
 def _refresh(home, capsys, **env: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
 from sandbox.generator import load_state
 from tests.helpers import RAW_SCHEMAS, raw_tables, refresh, snapshot, table_rows
@@ -117,6 +118,7 @@ def test_next_day_lands_only_the_changes(next_day_company):
     assert outcome.landed["raw_goals.goals"] == 0
 
 
+@pytest.mark.scenario  # a fault matrix / a whole refresh: `make test-scenarios`
 def test_all_faults_land_exactly_the_same_rows(refreshed_company, fresh_company):
     clean_home, _ = refreshed_company
     faults = "rate_limit,server_errors,slow,truncated,duplicate_page"
@@ -154,6 +156,7 @@ def test_bad_records_are_quarantined_and_the_rest_lands(refreshed_company, fresh
     assert tickets == clean_tickets - 1  # one record of the first page lost its id; its page still landed
 
 
+@pytest.mark.scenario  # a fault matrix / a whole refresh: `make test-scenarios`
 def test_killed_refresh_then_rerun_leaves_no_duplicate_versions(refreshed_company, fresh_company):
     clean_home, _ = refreshed_company
     env = os.environ | {"NORTHSTAR_HOME": str(fresh_company)}

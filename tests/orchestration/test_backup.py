@@ -16,6 +16,9 @@ import pytest
 
 from tests.helpers import northstar_env
 
+# whole refreshes of companies of their own: `make test-scenarios` (run by .ci/run), out of `make test`'s 10 min
+pytestmark = pytest.mark.scenario
+
 
 def _northstar(home: Path, *args: str) -> subprocess.CompletedProcess:
     env = os.environ | {"NORTHSTAR_HOME": str(home), "COLUMNS": "200"}

@@ -210,6 +210,7 @@ def test_serve_off_loopback_warns_and_never_prints_passwords(tmp_path, monkeypat
     assert credentials["demo-manager"] not in capsys.readouterr().out  # not a simulated company: never
 
 
+@pytest.mark.scenario  # a fault matrix / a whole refresh: `make test-scenarios`
 def test_a_dbt_failure_ends_the_refresh_with_the_failing_model_and_its_cause(refreshed_copy):
     home = refreshed_copy
     serving = home / "serving" / "northstar.duckdb"

@@ -73,3 +73,13 @@ def test_a_view_is_built_once_per_clock_and_rebuilt_when_the_store_changes(tmp_p
     assert not first.folder.exists()  # the stale view is removed
     assert [p.name for p in (tmp_path / "sandbox" / ".views").iterdir()] == [changed.folder.name]
     assert (tmp_path / "sandbox" / ".views").stat().st_mode & 0o077 == 0  # owner only, as the data folder
+
+
+def test_a_view_asked_for_by_key_is_not_one_built_without_the_key(tmp_path):
+    """A view without the key (built by someone listing the object) is not reused for lookups by key."""
+    store = _store(tmp_path / "sand'box" / "desk", [("1", 10, {"ticket_id": 7, "n": 1})])
+    plain = View.at(store, 100)
+    with pytest.raises(LookupError, match="without a key field"):
+        plain.by_key(7)
+    keyed = View.at(store, 100, key_field="ticket_id")
+    assert keyed.folder != plain.folder and orjson.loads(keyed.by_key(7))["n"] == 1
