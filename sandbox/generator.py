@@ -194,12 +194,13 @@ SORT_MEMORY = "3GB"  # per system's writer (three run at once); at 1GB the large
 def sort_parts(parts: Path, obj: str, store: Path) -> None:
     """An object's part files, sorted by (ts, id, version) into its store, out of core: the large tier's objects do
     not fit in memory whole. One thread: a sort of 1.5 KB rows (Jira issues) needs buffers per thread."""
+    folder, target = (str(p).replace("'", "''") for p in (parts, store))  # a quote in the data folder's path
     with duckdb.connect() as con:
-        con.execute(f"set memory_limit = '{SORT_MEMORY}'; set threads = 1; set temp_directory = '{parts}'; "
+        con.execute(f"set memory_limit = '{SORT_MEMORY}'; set threads = 1; set temp_directory = '{folder}'; "
                     "set preserve_insertion_order = false")
-        con.execute(f"""copy (select id, ts, payload from read_parquet('{parts}/{obj}.*.parquet')
+        con.execute(f"""copy (select id, ts, payload from read_parquet('{folder}/{obj}.*.parquet')
                               order by ts, id, seq)
-                        to '{store}' (format parquet, row_group_size 32768)""")
+                        to '{target}' (format parquet, row_group_size 32768)""")
 
 
 # --------------------------------------------------------------------------- inbox files

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -276,3 +277,13 @@ def test_the_data_is_dated_in_the_company_time_zone(refreshed_company):
                           where record_id = '{late[0]["deal_id"]}' order by updated_at desc limit 1""")
     utc = datetime.fromisoformat(raw["closedate"][0]).astimezone(UTC)
     assert utc.astimezone(TZ).replace(tzinfo=None) == late[0]["closed_at"]
+
+
+def test_no_model_joins_on_a_list_function():
+    """A join on a list function (``on list_contains(...)``) cannot be a hash join: DuckDB compares every row with
+    every row. Jira's milestones did so (4.8 M issues x 74 k versions at the large tier); models unnest instead."""
+    models = PROJECT_ROOT / "dbt_project" / "models"
+    quadratic = re.compile(r"\bon\s+(list|array)_\w+\s*\(", re.IGNORECASE)
+    found = [f"{path.relative_to(models)}: {m.group(0)}" for path in sorted(models.rglob("*.sql"))
+             for m in quadratic.finditer(path.read_text())]
+    assert not found, found

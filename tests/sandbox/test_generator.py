@@ -128,3 +128,19 @@ def test_a_deal_is_reassigned_among_the_colleagues_present_that_day():
             expected = [o for o, p, _ in owners if p is not None and o != owner_id and p.active_on(day)]
             chosen = colleagues.of(owner_id, day)
             assert len(chosen) == len(expected) and list(chosen) == expected
+
+
+def test_a_stores_sort_orders_by_ts_id_and_write_order_in_a_folder_whose_path_has_a_quote(tmp_path):
+    """The part files of an object are sorted into its store by (ts, id, version written), out of core; the data
+    folder's path is text to the SQL, even with a quote in it."""
+    from sandbox.generator import sort_parts
+
+    parts = tmp_path / "O'Brien's data" / "parts"
+    parts.mkdir(parents=True)
+    rows = [("b", 20, "b1", 0), ("a", 20, "a1", 1), ("a", 10, "a0", 2), ("a", 20, "a2", 3), ("c", 5, "c0", 4)]
+    for n, chunk in enumerate((rows[:2], rows[2:])):
+        pl.DataFrame(chunk, schema={"id": pl.Utf8, "ts": pl.Int64, "payload": pl.Utf8, "seq": pl.Int64},
+                     orient="row").write_parquet(parts / f"deals.{n}.parquet")
+    store = parts.parent / "deals.parquet"
+    sort_parts(parts, "deals", store)
+    assert pl.read_parquet(store)["payload"].to_list() == ["c0", "a0", "a1", "a2", "b1"]
