@@ -138,7 +138,7 @@ def _write(store: Path, clock_ms: int, key_field: str | None, out: Path) -> None
     keep_list = memoryview(keep.buffers()[1] if len(keep) else b"").cast("q")[keep.offset: keep.offset + len(keep)]
     files = {name: (out / name).open("wb") for name in ("ts", "id.off", "id.bin", "payload.off", "payload.bin",
                                                          "active", "archived")}
-    keys = array("q")  # 8 bytes a key: the large tier's ticket metrics are 10.5 M keys (a list held 1 GB)
+    keys = array("q")  # 8 bytes a key (a Python int in a list takes ~36): the large tier has 10.5 M ticket metrics
     ends = {"id": 0, "payload": 0}
     for name in ("id", "payload"):
         files[f"{name}.off"].write((0).to_bytes(8, "little", signed=True))

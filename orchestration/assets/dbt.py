@@ -66,6 +66,13 @@ def _child_launcher() -> Path:
     return launcher
 
 
+def _tie_dbt_to_this_process() -> None:
+    """Name this process as the parent the launcher checks, before each dbt call: the variable is inherited, so a
+    refresh started by another (a test worker that ran one itself) would otherwise carry that process's pid, and
+    its own `dbt parse` would stop with 'the refresh that started dbt has ended'."""
+    os.environ["NORTHSTAR_DBT_PARENT"] = str(os.getpid())
+
+
 def first_dbt_failure(run_dir: Path) -> str | None:
     """'model stg_x: <first line of the error>' for the first node that errored or failed in a build."""
     try:
@@ -101,6 +108,7 @@ def ensure_manifest() -> Path:
     with (DBT_PROJECT.target_path / ".parse.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not manifest.exists() or manifest.stat().st_mtime < _newest_source_file():
+            _tie_dbt_to_this_process()
             dbt_resource().cli(["parse", "--vars", dbt_vars()], target_path=DBT_PROJECT.target_path).wait()
     return manifest
 
@@ -200,7 +208,7 @@ def build_dbt_assets():
         os.environ["NORTHSTAR_DBT_MEMORY_LIMIT"] = load_settings().memory_limit  # so is this
         with duckdb.connect(warehouse.path) as con:
             ensure_close_tables(con)  # the closes source exists before the first close (restatements read it)
-        os.environ["NORTHSTAR_DBT_PARENT"] = str(os.getpid())  # read by the launcher (see dbt_resource)
+        _tie_dbt_to_this_process()
         since = context.run.tags.get(BACKFILL_TAG, "")  # a backfill: periods that ended before it keep their values
         if nothing_new(context, Path(warehouse.path), rebuild=config.full_refresh or bool(since)):
             return  # no model materialised: the audit and the publish that depend on them are skipped

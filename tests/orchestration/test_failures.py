@@ -240,3 +240,15 @@ def test_a_mistyped_time_zone_fails_at_once_naming_the_setting(refreshed_copy):
     assert "setting timezone = 'Asia/Shanghia' (northstar.toml or NORTHSTAR_TIMEZONE) is not a known time zone" in (
         run.stdout + run.stderr)
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_a_dbt_parse_is_not_stopped_by_a_parent_pid_inherited_from_another_process(monkeypatch):
+    """The dbt launcher stops when its parent is not the process named in NORTHSTAR_DBT_PARENT. A refresh started
+    by a process that had run one (a test worker) inherits that process's pid; its re-parse of a changed project
+    must name itself first, not stop with 'the refresh that started dbt has ended'."""
+    from orchestration.assets import dbt
+
+    monkeypatch.setenv("NORTHSTAR_DBT_PARENT", "1")  # a pid that is not this process
+    monkeypatch.setattr(dbt, "_newest_source_file", lambda: float("inf"))  # the manifest is always stale: parse
+    assert dbt.ensure_manifest().exists()
+    assert os.environ["NORTHSTAR_DBT_PARENT"] == str(os.getpid())

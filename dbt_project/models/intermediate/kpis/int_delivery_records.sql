@@ -8,7 +8,7 @@ with done as (
 
 issue_versions as (
     -- one row per issue and fix version, so that versions join on equality: a join on list_contains compared
-    -- every issue with every version (4.8 M x 74 k at the large tier: the build did not finish in 15 min)
+    -- every issue with every version (4.8 M x 74 k at the large tier: 884 s and unfinished; unnested: 60 s)
     select issue_id, assignee_account_id, status_category, resolved_at, unnest(fix_version_ids) as version_id
     from {{ ref('stg_jira__issues') }}
     where assignee_account_id is not null
